@@ -1,0 +1,73 @@
+/**
+ * Ports: the small interfaces between the pure VRRP/track/check core and the
+ * operating system. The daemon wires Linux adapters (src/net/linux) to them;
+ * tests wire the in-memory LAN (src/net/fake). Adapters are idempotent and
+ * report whether they changed anything.
+ */
+export type Family = 4 | 6;
+
+/** A VRRP packet as delivered by the transport: the VRRP payload only (no IP header). */
+export interface ReceivedPacket {
+  data: Buffer;
+  /** Source IP address (text form). */
+  src: string;
+  /** Destination IP address (text form): multicast group or our unicast address. */
+  dst: string;
+  /** IPv4 TTL or IPv6 hop limit as received. */
+  ttl: number;
+  /** Arrival interface index. */
+  ifindex: number;
+}
+
+/** Sends and receives IP protocol 112 on one interface and family. */
+export interface VrrpTransport {
+  readonly family: Family;
+  readonly ifname: string;
+  /** Our source address on this link (primary IPv4 / link-local IPv6 unless unicast_src_ip). */
+  readonly sourceAddress: string;
+  /** Send a VRRP payload to `dst` (multicast group or unicast peer) with TTL/hop limit 255. */
+  send(payload: Buffer, dst: string): void;
+  /** Register the receiver; replaces any previous one. */
+  onPacket(cb: (pkt: ReceivedPacket) => void): void;
+  close(): void;
+}
+
+/** A virtual address as keepalived's `virtual_ipaddress` line describes it. */
+export interface VipSpec {
+  address: string; // text form, no prefix
+  family: Family;
+  prefixLength: number; // default /32 or /128
+  ifname: string;
+  broadcast?: string;
+  scope?: 'global' | 'site' | 'link' | 'host' | 'nowhere' | number;
+  label?: string;
+  noPrefixRoute?: boolean;
+}
+
+export interface AddressManager {
+  /** Add the address if not present. */
+  add(vip: VipSpec): Promise<{ changed: boolean }>;
+  /** Remove the address if present. */
+  remove(vip: VipSpec): Promise<{ changed: boolean }>;
+  /** Is it currently on the interface? */
+  has(vip: VipSpec): Promise<boolean>;
+}
+
+/** Gratuitous ARP (IPv4) and unsolicited Neighbour Advertisement (IPv6). */
+export interface Announcer {
+  announce(ifname: string, address: string, family: Family, mac?: Buffer): void;
+}
+
+export interface LinkState {
+  ifname: string;
+  ifindex: number;
+  up: boolean; // IFF_UP and IFF_RUNNING
+}
+
+/** Link and address events from the kernel. */
+export interface LinkWatcher {
+  onLink(cb: (s: LinkState) => void): void;
+  onAddressRemoved(cb: (ifname: string, address: string, family: Family) => void): void;
+  linkState(ifname: string): LinkState | undefined;
+  close(): void;
+}
