@@ -18,9 +18,13 @@ export type AuthType = 0 | 1 | 2;
  * Which checksum a VRRPv3 IPv4 packet carries.
  *  - 'pseudo': with the IPv4 pseudo-header (RFC 5798 §5.2.8 as keepalived and FRR read it; keepalived's default);
  *  - 'plain': over the VRRP message only, like v2 (RFC 9568, `v3_checksum_as_v2`, Cisco/Juniper/Arista).
+ *  - 'pseudo-mcast': IPv4 pseudo-header with the group 224.0.0.18 as destination even
+ *    though the packet goes to a unicast peer (keepalived built with OLD_CHKSUM_COMPAT,
+ *    as Debian's 2.2.7 is, with `old_unicast_checksum`; its receiver also falls back to
+ *    this when a unicast v3 checksum fails). Same bytes as 'pseudo' for multicast.
  * VRRPv2 is always 'plain'; VRRPv3 IPv6 is always 'pseudo'.
  */
-export type ChecksumVariant = 'pseudo' | 'plain';
+export type ChecksumVariant = 'pseudo' | 'plain' | 'pseudo-mcast';
 
 export interface Advert {
   version: VrrpVersion;
@@ -76,6 +80,16 @@ export type DecodeResult =
 export interface DecodeOptions extends PacketContext {
   /** TTL / hop limit as received. */
   ttl: number;
-  /** Which v3 IPv4 checksum variants to accept; default ['pseudo','plain']. */
-  acceptChecksum?: ChecksumVariant[];
+  /**
+   * Which v3 IPv4 checksum variants to accept, tried in this order; default
+   * ['pseudo','plain']. Add 'pseudo-mcast' for unicast peers running keepalived
+   * with `old_unicast_checksum` (keepalived's own receiver falls back to it).
+   */
+  acceptChecksum?: readonly ChecksumVariant[];
+  /**
+   * Enforce TTL / hop limit == 255; default true (RFC MUST). keepalived skips the
+   * check for unicast instances (2.2.7 sends unicast IPv6 adverts with hop limit 64,
+   * the kernel default); pass false there.
+   */
+  checkTtl?: boolean;
 }
