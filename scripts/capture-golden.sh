@@ -17,6 +17,9 @@
 # with the IP header facts (src, dst, TTL / hop limit) and the fields the
 # config says the packet must carry.
 #
+# Usage: scripts/capture-golden.sh [OUT.json]
+#   KTS_KEEP_PCAP=/path/file.pcap  also keep the raw capture there.
+#
 # Network rules (docs/CONTRIBUTING.md): documentation addresses only, a
 # unique prefix per run, everything torn down on exit, and only the PIDs this
 # script started are ever signalled.
@@ -158,6 +161,7 @@ wait "$TD_PID" 2>/dev/null || true
 TD_PID=""
 
 mkdir -p "$(dirname "$OUT")"
+if [ -n "${KTS_KEEP_PCAP:-}" ]; then cp "$PCAP" "$KTS_KEEP_PCAP"; fi
 KA_VERSION=$(keepalived -v 2>&1 | sed -n 1p)
 node - "$PCAP" "$CASES" "$OUT" "$KA_VERSION" <<'EOF'
 'use strict';

@@ -12,9 +12,9 @@
  * address mismatch and accepts the packet, as RFC 5798 §7.1 allows; that is
  * our default, `strict: true` gives 2.2.7's (and RFC 3768's) drop.
  */
-import type { Advert, AuthType, DropReason, VrrpVersion } from './types';
+import type { Advert, AuthType, DropReason, PacketContext, VrrpVersion } from './types';
 import { VRRP_AUTH_DATA_LEN } from './advert';
-import { addressLength, ipFamily, writeIp } from './ip';
+import { addressLength, ipFamily, isMulticastIp, writeIp } from './ip';
 
 export interface InstanceExpectation {
   version: VrrpVersion;
@@ -25,8 +25,17 @@ export interface InstanceExpectation {
   adverIntervalMs: number;
   /** Our virtual addresses (any valid spelling). */
   addresses: readonly string[];
-  /** Drop (instead of warn) when the address list differs. Default false. */
+  /**
+   * Drop (instead of warn) when the address list differs, unless the sender is the
+   * address owner (priority 255), as RFC 3768 §7.1 says. Default false.
+   */
   strict?: boolean;
+  /**
+   * Whether the instance uses unicast peers. When given together with the packet
+   * context, a multicast packet for a unicast instance (or the reverse) is dropped
+   * as addr_list_err, like keepalived ("Expected unicast packet but received multicast").
+   */
+  unicast?: boolean;
 }
 
 export type InstanceCheckResult =
@@ -83,7 +92,7 @@ function sameAddressSet(got: readonly string[], want: readonly string[]): { same
  * Checks a decoded advert against the local instance. Returns ok with
  * warnings (non-fatal reasons to count and log), or the drop reason.
  */
-export function checkAgainstInstance(advert: Advert, expect: InstanceExpectation): InstanceCheckResult {
+export function checkAgainstInstance(advert: Advert, expect: InstanceExpectation, ctx?: PacketContext): InstanceCheckResult {
   // RFC 3768 §7.1 "MUST verify the VRRP version is 2" / RFC 5798 §7.1 "... is 3":
   // the version the instance runs.
   if (advert.version !== expect.version) {
@@ -99,6 +108,15 @@ export function checkAgainstInstance(advert: Advert, expect: InstanceExpectation
     if (expect.authType === 1 && !sameAuthData(advert.authData, authDataFromPass(expect.authPass))) {
       return reject('auth_failure', 'received an invalid password');
     }
+  }
+
+  // keepalived vrrp_check_packet: "check that destination address is multicast if
+  // don't have any unicast peers and vice versa" (counted as addr_list_err).
+  if (expect.unicast !== undefined && ctx !== undefined && isMulticastIp(ctx.dst) === expect.unicast) {
+    return reject(
+      'addr_list_err',
+      `expected ${expect.unicast ? 'unicast' : 'multicast'} packet but received ${expect.unicast ? 'multicast' : 'unicast'} (to ${ctx.dst})`,
+    );
   }
 
   const warnings: DropReason[] = [];

@@ -69,9 +69,9 @@ export type DropReason =
   | 'invalid_authtype' // v2 auth type not 0/1/2
   | 'authtype_mismatch' // auth type differs from the instance's
   | 'auth_failure' // PASS password differs
-  | 'advert_interval_err' // v2: interval differs from ours (RFC 3768 §7.1 MUST)
-  | 'addr_list_err' // address list differs from ours (logged, RFC says MAY accept)
-  | 'addr_family_err'; // address count not a multiple of the family's size, etc.
+  | 'advert_interval_err' // v2: interval differs from ours (RFC 3768 §7.1 MUST); any version: interval 0 in the packet
+  | 'addr_list_err' // address list differs from ours (logged, RFC says MAY accept); multicast vs unicast mismatch
+  | 'addr_family_err'; // VRRPv2 over IPv6 (v2 carries IPv4 addresses only), unknown family
 
 export type DecodeResult =
   | { ok: true; advert: Advert; checksum: ChecksumVariant; checksumValue: number }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeAdvert, encodeAdvert, type ChecksumVariant } from '../../../src/vrrp/codec';
+import { checkAgainstInstance, decodeAdvert, encodeAdvert, type ChecksumVariant } from '../../../src/vrrp/codec';
 import { expectedAdvert, loadGolden } from './golden-data';
 
 const golden = loadGolden();
@@ -123,4 +123,33 @@ test('v3 IPv4 without pseudo-header (RFC 9568 / v3_checksum_as_v2), hand-compute
   assert.deepEqual(strict.ok ? 'ok' : strict.reason, 'checksum_err');
   // And the pseudo encoding is the golden.
   assert.equal(encodeAdvert(advert, ctx).toString('hex'), golden.cases.find((k) => k.name === 'v3-ipv4')!.payload);
+});
+
+test('goldens pass checkAgainstInstance with the config they were captured from', () => {
+  // The instance configs in scripts/capture-golden.sh (addresses as spelled there).
+  const config: Record<string, { authType: 0 | 1 | 2; authPass?: string; addresses: string[]; unicast: boolean }> = {
+    'v2-ipv4': { authType: 0, addresses: ['192.0.2.100', '192.0.2.101'], unicast: false },
+    'v2-ipv4-pass': { authType: 1, authPass: 'secretpassword', addresses: ['192.0.2.110'], unicast: false },
+    'v2-ipv4-ah': { authType: 2, addresses: ['192.0.2.120'], unicast: false },
+    'v3-ipv4': { authType: 0, addresses: ['192.0.2.130', '192.0.2.131', '192.0.2.132'], unicast: false },
+    'v3-ipv6': { authType: 0, addresses: ['2001:db8::100', '2001:db8:0:0:1::101'], unicast: false },
+    'unicast-v2-ipv4': { authType: 0, addresses: ['192.0.2.140'], unicast: true },
+    'unicast-v3-ipv4': { authType: 0, addresses: ['192.0.2.141'], unicast: true },
+    'unicast-v3-ipv4-old-checksum': { authType: 0, addresses: ['192.0.2.142'], unicast: true },
+    'unicast-v3-ipv6': { authType: 0, addresses: ['2001:db8::143'], unicast: true },
+  };
+  for (const c of golden.cases) {
+    const cfg = config[c.name.replace(/-prio0$/, '')];
+    assert.ok(cfg, c.name);
+    const r = decodeAdvert(Buffer.from(c.payload, 'hex'), { family: c.family, src: c.src, dst: c.dst, ttl: c.ttl, checkTtl: false, acceptChecksum: ALL });
+    assert.ok(r.ok, c.name);
+    const expect = { version: c.expected.version, adverIntervalMs: c.expected.adverIntervalMs, strict: true, ...cfg };
+    assert.deepEqual(checkAgainstInstance(r.advert, expect, c), { ok: true, warnings: [], details: [] }, c.name);
+  }
+  // A PASS instance with another password rejects keepalived's advert.
+  const pass = golden.cases.find((k) => k.name === 'v2-ipv4-pass')!;
+  const r = decodeAdvert(Buffer.from(pass.payload, 'hex'), { family: 4, src: pass.src, dst: pass.dst, ttl: 255 });
+  assert.ok(r.ok);
+  const bad = checkAgainstInstance(r.advert, { version: 2, authType: 1, authPass: 'secretpX', adverIntervalMs: 1000, addresses: ['192.0.2.110'] });
+  assert.deepEqual(bad.ok ? 'ok' : bad.reason, 'auth_failure');
 });

@@ -157,8 +157,8 @@ test('v3 reserved bits are ignored on reception (RFC 5798 §5.2.7)', () => {
 
 const expectV2 = { version: 2 as const, authType: 0 as const, adverIntervalMs: 1000, addresses: ['192.0.2.100'] };
 
-function instanceReason(a: Advert, e: Parameters<typeof checkAgainstInstance>[1]): string {
-  const r = checkAgainstInstance(a, e);
+function instanceReason(a: Advert, e: Parameters<typeof checkAgainstInstance>[1], ctx?: Parameters<typeof checkAgainstInstance>[2]): string {
+  const r = checkAgainstInstance(a, e, ctx);
   if (r.ok) return 'ok';
   assert.ok(r.detail.length > 0);
   covered.add(r.reason);
@@ -209,6 +209,17 @@ test('instance addr_list_err: a warning by default, a drop when strict (unless f
     warnings: [],
     details: [],
   });
+});
+
+test('instance addr_list_err: multicast packet for a unicast instance and the reverse (keepalived)', () => {
+  const mc = { family: 4 as const, src: '192.0.2.1', dst: '224.0.0.18' };
+  const uc = { family: 4 as const, src: '192.0.2.1', dst: '192.0.2.2' };
+  assert.equal(instanceReason(v2, { ...expectV2, unicast: true }, mc), 'addr_list_err');
+  assert.equal(instanceReason(v2, { ...expectV2, unicast: false }, uc), 'addr_list_err');
+  assert.equal(instanceReason(v2, { ...expectV2, unicast: true }, uc), 'ok');
+  assert.equal(instanceReason(v3six, { ...expectV2, version: 3, addresses: ['2001:db8::100'], unicast: false }, { family: 6, src: 'fe80::1', dst: 'ff02::12' }), 'ok');
+  // Without a packet context the check is skipped.
+  assert.equal(instanceReason(v2, { ...expectV2, unicast: true }), 'ok');
 });
 
 test('every DropReason has a negative test above', () => {
