@@ -60,7 +60,8 @@ export type FsmEvent =
   | { type: 'startup' }
   | { type: 'shutdown' }
   | { type: 'advert'; src: string; priority: number; adverIntervalMs: number }
-  | { type: 'masterDownTimer' }
+  /** `hold`: a sync group does not let us become MASTER yet (keepalived vrrp_sync_can_goto_master). */
+  | { type: 'masterDownTimer'; hold?: boolean }
   | { type: 'advertTimer' }
   /** New effective priority (trackers); ignored for an address owner. */
   | { type: 'priority'; priority: number }
@@ -107,6 +108,8 @@ export interface FsmData {
   readonly groupFault: boolean;
   /** Reason a Master_Down_Timer expiry will give. */
   readonly nextMasterReason: TransitionReason;
+  /** keepalived wantstate MASTER while BACKUP: our down timer expired but the sync group held us. */
+  readonly wantMaster: boolean;
 }
 
 export interface StepResult {
@@ -128,6 +131,7 @@ export function initialData(config: FsmConfig, basePriority: number, effective =
     ownFault: false,
     groupFault: false,
     nextMasterReason: 'master_down_timer',
+    wantMaster: false,
   };
 }
 
@@ -163,7 +167,10 @@ export function rearm(before: FsmData, after: FsmData): Effect[] {
 /** Timer deadlines consistent with the state (the invariant rearm() relies on). */
 function normaliseTimers(d: Mut): void {
   if (d.state !== 'MASTER') d.advertAt = null;
-  if (d.state !== 'BACKUP') d.masterDownAt = null;
+  if (d.state !== 'BACKUP') {
+    d.masterDownAt = null;
+    d.wantMaster = false;
+  }
 }
 
 class Step {
@@ -277,9 +284,12 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
       break;
 
     case 'masterDownTimer':
-      if (d.state === 'BACKUP') {
-        const reason = d.nextMasterReason;
-        s.enterMaster(reason);
+      if (d.state === 'BACKUP' && ev.hold) {
+        // Wait for the other members of the sync group to want MASTER too.
+        d.wantMaster = true;
+        d.masterDownAt = now + downInterval(c, d);
+      } else if (d.state === 'BACKUP') {
+        s.enterMaster(d.nextMasterReason);
       } else s.log('error', `BUG: master down timer fired in ${d.state} state`);
       break;
 
@@ -355,6 +365,7 @@ function backupRx(s: Step, ev: { src: string; priority: number; adverIntervalMs:
     d.masterAddress = ev.src;
     d.masterPriority = p;
     d.nextMasterReason = 'master_down_timer';
+    d.wantMaster = false;
     if (c.preemptDelayMs > 0) {
       if (p >= d.effectivePriority) d.preemptAt = null;
       else if (d.preemptAt === null) d.preemptAt = now + c.preemptDelayMs;

@@ -1,0 +1,600 @@
+/**
+ * A VRRP instance at run time: binds the pure state machine (./fsm) to its
+ * ports. It decodes received packets with the codec (one drop counter per
+ * reason, rate-limited logs), feeds events to the FSM and executes the
+ * effects: adverts on the transport, timers on the clock, VIPs on the address
+ * manager, GARP/NA through the announce schedule, transitions to listeners.
+ */
+import type { Clock, TimerHandle } from '../core/clock';
+import { Logger } from '../core/log';
+import type { AddressManager, Announcer, Family, ReceivedPacket, VipSpec, VrrpTransport } from '../net/ports';
+import { AnnounceSchedule, DEFAULT_GARP, type GarpSettings } from './announce';
+import type { InstanceCheckResult, InstanceExpectation } from './codec/check';
+import type {
+  Advert,
+  AuthType,
+  ChecksumVariant,
+  DecodeOptions,
+  DecodeResult,
+  DropReason,
+  EncodeOptions,
+  VrrpVersion,
+} from './codec/types';
+import {
+  downInterval,
+  type Effect,
+  type FsmConfig,
+  type FsmData,
+  type FsmEvent,
+  initialData,
+  step,
+  type TimerName,
+  type TransitionReason,
+  type VrrpState,
+} from './fsm';
+import { compareAddresses } from './fsm/address';
+import { effectivePriority, type TrackerInput } from './priority';
+
+export const VRRP_MCAST_V4 = '224.0.0.18';
+export const VRRP_MCAST_V6 = 'ff02::12';
+
+/** Everything one vrrp_instance block configures that the runtime needs. */
+export interface InstanceSettings {
+  name: string;
+  /** virtual_router_id, 1..255. */
+  vrid: number;
+  version: VrrpVersion;
+  family: Family;
+  ifname: string;
+  /** Base priority 1..255 (255 = address owner). */
+  priority: number;
+  /** advert_int in ms (v2: whole seconds; v3: multiple of 10 ms). */
+  advertIntervalMs: number;
+  /** unicast_src_ip; default: the transport's source address. */
+  sourceAddress?: string;
+  /** unicast_peer list; empty ⇒ multicast. */
+  unicastPeers: string[];
+  /** Multicast group (default 224.0.0.18 / ff02::12). */
+  mcastGroup?: string;
+  /** v2 authentication (type 0 none, 1 PASS; 2 AH is not supported for sending). */
+  auth: { type: AuthType; pass?: string };
+  /** virtual_ipaddress: carried in adverts, added as MASTER. */
+  vips: VipSpec[];
+  /** virtual_ipaddress_excluded: added as MASTER, not carried in adverts. */
+  excludedVips: VipSpec[];
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  /** accept / no_accept (a setting only: the firewall rules belong to the daemon). */
+  accept: boolean;
+  garp: GarpSettings;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+  downTimerAdverts: number;
+  /** v3 IPv4 checksum to send (v3_checksum_as_v2 ⇒ 'plain'). */
+  checksumVariant: ChecksumVariant;
+  /** v3 IPv4 checksums accepted on receive (default both). */
+  acceptChecksum?: ChecksumVariant[];
+  /** strict_mode (validated at config load; kept for status). */
+  strict: boolean;
+  /** skip_check_adv_addr: never drop adverts whose address list differs from ours (with strict, they are dropped). */
+  skipCheckAdvAddr: boolean;
+}
+
+/** Settings with keepalived's defaults for everything not given. */
+export function makeInstanceSettings(
+  p: Pick<InstanceSettings, 'name' | 'vrid' | 'ifname'> & Partial<InstanceSettings>,
+): InstanceSettings {
+  const family = p.family ?? 4;
+  return {
+    version: family === 6 ? 3 : 2,
+    family,
+    priority: 100,
+    advertIntervalMs: 1000,
+    unicastPeers: [],
+    auth: { type: 0 },
+    vips: [],
+    excludedVips: [],
+    nopreempt: false,
+    preemptDelayMs: 0,
+    accept: true,
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    downTimerAdverts: 3,
+    checksumVariant: 'pseudo',
+    strict: false,
+    skipCheckAdvAddr: false,
+    ...p,
+    garp: { ...DEFAULT_GARP, ...p.garp },
+  };
+}
+
+/** The codec functions the instance uses (src/vrrp/codec/index.ts by default). */
+export interface AdvertCodec {
+  encodeAdvert(advert: Advert, opts: EncodeOptions): Buffer;
+  decodeAdvert(buf: Buffer, opts: DecodeOptions): DecodeResult;
+  checkAgainstInstance(advert: Advert, expect: InstanceExpectation): InstanceCheckResult;
+}
+
+function defaultCodec(): AdvertCodec {
+  // Resolved lazily so the FSM and simulations load without the codec module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./codec') as AdvertCodec;
+}
+
+export interface VrrpInstancePorts {
+  settings: InstanceSettings;
+  clock: Clock;
+  transport: VrrpTransport;
+  addresses: AddressManager;
+  announcer: Announcer;
+  logger?: Logger;
+  codec?: AdvertCodec;
+}
+
+export interface TransitionEvent {
+  instance: string;
+  from: VrrpState;
+  to: VrrpState;
+  priority: number;
+  reason: TransitionReason;
+  /** Clock time of the transition. */
+  at: number;
+}
+
+export type InstanceNotifyEvent =
+  | { instance: string; event: 'master_rx_lower_pri'; src: string; priority: number; at: number }
+  | { instance: string; event: 'priority_changed'; from: number; to: number; at: number };
+
+/** Instance-level drop reasons besides the codec's. */
+export type InstanceDropReason = DropReason | 'vrid_mismatch';
+
+export const COUNTER_NAMES = [
+  'advert_rcvd',
+  'advert_sent',
+  'become_master',
+  'release_master',
+  'pri_zero_rcvd',
+  'pri_zero_sent',
+  'packet_len_err',
+  'ip_ttl_err',
+  'version_err',
+  'invalid_type_rcvd',
+  'checksum_err',
+  'vrid_err',
+  'vrid_mismatch',
+  'invalid_authtype',
+  'authtype_mismatch',
+  'auth_failure',
+  'advert_interval_err',
+  'addr_list_err',
+  'addr_family_err',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export interface InstanceStatus {
+  name: string;
+  vrid: number;
+  version: VrrpVersion;
+  family: Family;
+  ifname: string;
+  state: VrrpState;
+  basePriority: number;
+  effectivePriority: number;
+  masterAddress: string | null;
+  masterPriority: number;
+  sourceAddress: string;
+  advertIntervalMs: number;
+  masterAdverIntervalMs: number;
+  masterDownIntervalMs: number;
+  /** Clock time of the last transition (null before start). */
+  lastTransitionAt: number | null;
+  vipsSet: boolean;
+  /** Why the instance is (or would be) in FAULT: fault sources and failing trackers. */
+  faults: string[];
+  ownFault: boolean;
+  groupFault: boolean;
+  wantMaster: boolean;
+  trackers: { name: string; input: TrackerInput }[];
+  counters: Record<CounterName, number>;
+}
+
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export class VrrpInstance {
+  readonly settings: InstanceSettings;
+  readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly transport: VrrpTransport;
+  private readonly addresses: AddressManager;
+  private readonly codec: AdvertCodec;
+  private readonly fsmConfig: FsmConfig;
+  private data: FsmData;
+  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly schedule: AnnounceSchedule;
+  private readonly counters: Record<CounterName, number>;
+  private readonly trackers = new Map<string, TrackerInput>();
+  private readonly faultSources = new Set<string>();
+  private basePriority: number;
+  private vipsSet = false;
+  private addrChain: Promise<void> = Promise.resolve();
+  private queue: FsmEvent[] = [];
+  private dispatching = false;
+  private lastTransitionAt: number | null = null;
+  private stopping: Promise<void> | undefined;
+  private transitionCbs: ((e: TransitionEvent) => void)[] = [];
+  private notifyCbs: ((e: InstanceNotifyEvent) => void)[] = [];
+  private faultCbs: ((on: boolean) => void)[] = [];
+  private lastOwnFault = false;
+  private syncGate: (() => boolean) | undefined;
+
+  constructor(ports: VrrpInstancePorts) {
+    const s = ports.settings;
+    this.settings = s;
+    this.clock = ports.clock;
+    this.transport = ports.transport;
+    this.addresses = ports.addresses;
+    this.codec = ports.codec ?? defaultCodec();
+    this.log = (ports.logger ?? new Logger(() => {}, {}, 'error')).child({ instance: s.name, vrid: s.vrid, family: s.family });
+    this.basePriority = s.priority;
+    this.fsmConfig = {
+      name: s.name,
+      version: s.version,
+      sourceAddress: s.sourceAddress ?? ports.transport.sourceAddress,
+      advertIntervalMs: s.advertIntervalMs,
+      nopreempt: s.nopreempt,
+      preemptDelayMs: s.preemptDelayMs,
+      lowerPrioNoAdvert: s.lowerPrioNoAdvert,
+      higherPrioSendAdvert: s.higherPrioSendAdvert,
+      downTimerAdverts: s.downTimerAdverts,
+    };
+    this.data = initialData(this.fsmConfig, s.priority);
+    this.counters = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as Record<CounterName, number>;
+    this.schedule = new AnnounceSchedule({
+      clock: ports.clock,
+      announcer: ports.announcer,
+      settings: s.garp,
+      vips: () => this.allVips(),
+      owns: () => this.data.state === 'MASTER',
+    });
+    this.transport.onPacket((pkt) => this.receive(pkt));
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get state(): VrrpState {
+    return this.data.state;
+  }
+
+  get effectivePriority(): number {
+    return this.data.effectivePriority;
+  }
+
+  /** Subscribe to state transitions (notify scripts, status, sync groups, metrics). */
+  onTransition(cb: (e: TransitionEvent) => void): () => void {
+    this.transitionCbs.push(cb);
+    return () => (this.transitionCbs = this.transitionCbs.filter((x) => x !== cb));
+  }
+
+  /** Subscribe to non-transition notify events (notify_master_rx_lower_pri, priority changes). */
+  onNotify(cb: (e: InstanceNotifyEvent) => void): () => void {
+    this.notifyCbs.push(cb);
+    return () => (this.notifyCbs = this.notifyCbs.filter((x) => x !== cb));
+  }
+
+  /** Subscribe to changes of this instance's own fault condition (sync groups). */
+  onOwnFault(cb: (on: boolean) => void): () => void {
+    this.faultCbs.push(cb);
+    return () => (this.faultCbs = this.faultCbs.filter((x) => x !== cb));
+  }
+
+  /** Leave INIT: BACKUP (or MASTER at once for priority 255, FAULT if faulty). */
+  start(): void {
+    if (this.stopping) return;
+    this.dispatch({ type: 'startup' });
+  }
+
+  /**
+   * Stop: a MASTER sends priority 0 and releases its VIPs; timers and the
+   * announce schedule are cancelled; the transport is closed. Idempotent.
+   */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.dispatch({ type: 'shutdown' });
+      this.schedule.stop();
+      for (const t of this.timers.values()) t.cancel();
+      this.timers.clear();
+      this.transport.close();
+      this.stopping = this.addrChain;
+    }
+    return this.stopping;
+  }
+
+  /** Turn one fault source (e.g. 'link', 'interface eth0') on or off. */
+  fault(on: boolean, source = 'external'): void {
+    if (on) this.faultSources.add(source);
+    else this.faultSources.delete(source);
+    this.reevaluate();
+  }
+
+  /** Set or replace a tracker's current state; the effective priority and fault are re-evaluated. */
+  setTracker(name: string, input: TrackerInput): void {
+    this.trackers.set(name, input);
+    this.reevaluate();
+  }
+
+  removeTracker(name: string): void {
+    if (this.trackers.delete(name)) this.reevaluate();
+  }
+
+  /** Change the base priority (e.g. on reload). An owner (255) never changes at run time. */
+  setPriority(base: number): void {
+    if (this.data.basePriority === 255 || base === 255) return;
+    this.basePriority = base;
+    this.data = { ...this.data, basePriority: base };
+    this.reevaluate();
+  }
+
+  /** The kernel says `address` was removed (by someone else): a MASTER puts it back and announces it. */
+  addressRemoved(address: string): void {
+    if (this.data.state !== 'MASTER') return;
+    const vip = this.allVips().find((v) => v.address === address || compareAddresses(v.address, address) === 0);
+    if (!vip) return;
+    this.log.info(`(${this.name}) virtual address ${address} was removed while MASTER - re-adding`);
+    this.enqueueAddr(async () => {
+      await this.addresses.add(vip);
+    });
+    this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => v === vip);
+  }
+
+  /** After a link flap (IPv6 global addresses are gone): a MASTER re-adds every VIP and announces again. */
+  reassertAddresses(): void {
+    if (this.data.state !== 'MASTER') return;
+    for (const vip of this.allVips())
+      this.enqueueAddr(async () => {
+        await this.addresses.add(vip);
+      });
+    this.schedule.start();
+  }
+
+  status(): InstanceStatus {
+    const d = this.data;
+    const s = this.settings;
+    const faults = [...this.faultSources];
+    for (const [name, t] of this.trackers) {
+      const r = effectivePriority(1, [t]);
+      if (r.fault) faults.push(name);
+    }
+    if (d.groupFault) faults.push('sync group');
+    return {
+      name: s.name,
+      vrid: s.vrid,
+      version: s.version,
+      family: s.family,
+      ifname: s.ifname,
+      state: d.state,
+      basePriority: d.basePriority,
+      effectivePriority: d.effectivePriority,
+      masterAddress: d.masterAddress,
+      masterPriority: d.masterPriority,
+      sourceAddress: this.fsmConfig.sourceAddress,
+      advertIntervalMs: s.advertIntervalMs,
+      masterAdverIntervalMs: d.masterAdverIntervalMs,
+      masterDownIntervalMs: downInterval(this.fsmConfig, d),
+      lastTransitionAt: this.lastTransitionAt,
+      vipsSet: this.vipsSet,
+      faults,
+      ownFault: d.ownFault,
+      groupFault: d.groupFault,
+      wantMaster: d.wantMaster,
+      trackers: [...this.trackers].map(([name, input]) => ({ name, input })),
+      counters: { ...this.counters },
+    };
+  }
+
+  /** keepalived wantstate MASTER while BACKUP (held by a sync group). */
+  get wantMaster(): boolean {
+    return this.data.wantMaster;
+  }
+
+  /** @internal sync groups: asked when the Master_Down_Timer fires; false holds us in BACKUP. */
+  setSyncGate(gate: (() => boolean) | undefined): void {
+    this.syncGate = gate;
+  }
+
+  /** @internal sync groups: another member is in FAULT (on) / none is (off). */
+  setGroupFault(on: boolean): void {
+    this.dispatch({ type: 'groupFault', on });
+  }
+
+  /** @internal sync groups: follow a member to MASTER / BACKUP. */
+  syncTo(state: 'MASTER' | 'BACKUP'): void {
+    this.dispatch({ type: state === 'MASTER' ? 'syncMaster' : 'syncBackup' });
+  }
+
+  /** Feed one received packet (the transport calls this; tests may too). */
+  receive(pkt: ReceivedPacket): void {
+    if (this.stopping) return;
+    const s = this.settings;
+    const r = this.codec.decodeAdvert(pkt.data, {
+      family: s.family,
+      src: pkt.src,
+      dst: pkt.dst,
+      ttl: pkt.ttl,
+      // A unicast advert's TTL depends on the path (keepalived checks it only against configured ranges).
+      checkTtl: s.unicastPeers.length === 0,
+      acceptChecksum: s.acceptChecksum,
+    });
+    if (!r.ok) return this.drop(r.reason, `${r.detail} from ${pkt.src}`);
+    const a = r.advert;
+    if (a.vrid !== s.vrid) return this.drop('vrid_mismatch', `VRID ${a.vrid} from ${pkt.src}`);
+    if (a.version !== s.version) return this.drop('version_err', `received version ${a.version}, ours ${s.version}`);
+    this.counters.advert_rcvd++;
+    const chk = this.codec.checkAgainstInstance(a, {
+      version: s.version,
+      authType: s.auth.type,
+      authPass: s.auth.pass,
+      adverIntervalMs: s.advertIntervalMs,
+      addresses: s.vips.map((v) => v.address),
+      strict: s.strict && !s.skipCheckAdvAddr,
+    });
+    if (!chk.ok) return this.drop(chk.reason, `${chk.detail} from ${pkt.src}`);
+    chk.warnings.forEach((w, i) => {
+      this.counters[w]++;
+      this.log.rateLimited(w, DROP_LOG_INTERVAL_MS, this.clock.now(), 'info', `(${this.name}) ${chk.details[i] ?? w} from ${pkt.src}`);
+    });
+    if (a.priority === 0) this.counters.pri_zero_rcvd++;
+    this.dispatch({ type: 'advert', src: pkt.src, priority: a.priority, adverIntervalMs: a.adverIntervalMs });
+  }
+
+  private drop(reason: InstanceDropReason, detail: string): void {
+    this.counters[reason]++;
+    if (reason === 'vrid_mismatch') return; // another router's instance on a shared link: not an error
+    this.log.rateLimited(reason, DROP_LOG_INTERVAL_MS, this.clock.now(), 'info', `(${this.name}) dropping advert: ${reason}: ${detail}`);
+  }
+
+  private reevaluate(): void {
+    const r = effectivePriority(this.basePriority, this.trackers.values());
+    const ownFault = r.fault || this.faultSources.size > 0;
+    if (r.priority !== this.data.effectivePriority) this.dispatch({ type: 'priority', priority: r.priority });
+    this.dispatch({ type: 'fault', on: ownFault });
+    if (ownFault !== this.lastOwnFault) {
+      this.lastOwnFault = ownFault;
+      for (const cb of this.faultCbs) cb(ownFault);
+    }
+  }
+
+  private allVips(): VipSpec[] {
+    return [...this.settings.vips, ...this.settings.excludedVips];
+  }
+
+  /** Run one event through the FSM and execute its effects. Re-entrant calls are queued. */
+  private dispatch(ev: FsmEvent): void {
+    this.queue.push(ev);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let e = this.queue.shift(); e; e = this.queue.shift()) {
+        const r = step(this.fsmConfig, this.data, e, this.clock.now());
+        this.data = r.data;
+        for (const fx of r.effects) this.execute(fx);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private execute(fx: Effect): void {
+    switch (fx.type) {
+      case 'sendAdvert':
+        return this.sendAdvert(fx.priority);
+      case 'armTimer': {
+        this.timers.get(fx.timer)?.cancel();
+        const h = this.clock.setTimer(Math.max(0, fx.at - this.clock.now()), () => {
+          if (this.timers.get(fx.timer) !== h) return; // superseded
+          this.timers.delete(fx.timer);
+          if (fx.timer === 'advert') this.dispatch({ type: 'advertTimer' });
+          else this.dispatch({ type: 'masterDownTimer', hold: this.syncGate ? !this.syncGate() : false });
+        });
+        this.timers.set(fx.timer, h);
+        return;
+      }
+      case 'cancelTimer':
+        this.timers.get(fx.timer)?.cancel();
+        this.timers.delete(fx.timer);
+        return;
+      case 'addVips':
+        this.vipsSet = true;
+        for (const vip of this.allVips())
+          this.enqueueAddr(async () => {
+            await this.addresses.add(vip);
+          });
+        return;
+      case 'removeVips':
+        this.vipsSet = false;
+        for (const vip of this.allVips())
+          this.enqueueAddr(async () => {
+            await this.addresses.remove(vip);
+          });
+        return;
+      case 'startAnnounce':
+        return this.schedule.start();
+      case 'stopAnnounce':
+        return this.schedule.stop();
+      case 'transition': {
+        if (fx.to === 'MASTER') this.counters.become_master++;
+        if (fx.from === 'MASTER') this.counters.release_master++;
+        const at = this.clock.now();
+        this.lastTransitionAt = at;
+        const e: TransitionEvent = { instance: this.name, from: fx.from, to: fx.to, priority: fx.priority, reason: fx.reason, at };
+        for (const cb of [...this.transitionCbs]) cb(e);
+        return;
+      }
+      case 'masterRxLowerPri': {
+        const e: InstanceNotifyEvent = { instance: this.name, event: 'master_rx_lower_pri', src: fx.src, priority: fx.priority, at: this.clock.now() };
+        for (const cb of [...this.notifyCbs]) cb(e);
+        return;
+      }
+      case 'priorityChanged': {
+        const e: InstanceNotifyEvent = { instance: this.name, event: 'priority_changed', from: fx.from, to: fx.to, at: this.clock.now() };
+        for (const cb of [...this.notifyCbs]) cb(e);
+        return;
+      }
+      case 'log':
+        return this.log.log(fx.level, fx.msg);
+    }
+  }
+
+  private destinations(): string[] {
+    const s = this.settings;
+    if (s.unicastPeers.length > 0) return s.unicastPeers;
+    return [s.mcastGroup ?? (s.family === 4 ? VRRP_MCAST_V4 : VRRP_MCAST_V6)];
+  }
+
+  private sendAdvert(priority: number): void {
+    const s = this.settings;
+    const advert: Advert = {
+      version: s.version,
+      type: 1,
+      vrid: s.vrid,
+      priority,
+      authType: s.version === 2 ? s.auth.type : 0,
+      adverIntervalMs: s.advertIntervalMs,
+      addresses: s.vips.map((v) => v.address),
+    };
+    if (s.version === 2 && s.auth.type === 1) {
+      const pass = Buffer.alloc(8);
+      pass.write(s.auth.pass ?? '', 'latin1');
+      advert.authData = pass;
+    }
+    let sent = false;
+    for (const dst of this.destinations()) {
+      let payload: Buffer;
+      try {
+        payload = this.codec.encodeAdvert(advert, {
+          family: s.family,
+          src: this.fsmConfig.sourceAddress,
+          dst,
+          checksum: s.checksumVariant,
+        });
+      } catch (err) {
+        this.log.rateLimited('encode', DROP_LOG_INTERVAL_MS, this.clock.now(), 'error', `(${this.name}) cannot encode advert: ${String(err)}`);
+        continue;
+      }
+      this.transport.send(payload, dst);
+      sent = true;
+    }
+    // keepalived counts one advert per vrrp_send_adv, whatever the number of unicast peers.
+    if (sent) {
+      this.counters.advert_sent++;
+      if (priority === 0) this.counters.pri_zero_sent++;
+    }
+  }
+
+  private enqueueAddr(op: () => Promise<void>): void {
+    this.addrChain = this.addrChain.then(op).catch((err: unknown) => {
+      this.log.error(`(${this.name}) address operation failed: ${String(err)}`);
+    });
+  }
+}
