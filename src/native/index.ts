@@ -1,0 +1,145 @@
+/**
+ * The single loader of the native addon (build/Release/kts_native.node, built
+ * from ./kts_native.c by node-gyp at `npm install`). Only src/net/linux imports
+ * this module; the pure core never does, so unit tests run without the addon.
+ *
+ * loadNative() never throws: it says whether the addon loaded and, if not, why.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KtsError } from '../core/errors';
+
+/** A datagram from a raw VRRP socket: the VRRP payload (no IP header). */
+export interface NativePacket {
+  data: Buffer;
+  src: string;
+  dst: string;
+  /** IPv4 TTL (from the IP header) or IPv6 hop limit (IPV6_HOPLIMIT); -1 if unknown. */
+  ttl: number;
+  ifindex: number;
+}
+
+/** Opaque libuv poll handle returned by watch(). */
+export type WatchHandle = { readonly __kts_watch: unique symbol };
+
+/** Errors thrown by the addon carry Node-style `code` (errno name), `errno` (negative) and `syscall`. */
+export interface NativeError extends Error {
+  code: string;
+  errno?: number;
+  syscall?: string;
+}
+
+export const WATCH_RAW = 0;
+export const WATCH_VRRP4 = 4;
+export const WATCH_VRRP6 = 6;
+
+export interface KtsNative {
+  readonly abiVersion: number;
+  ifNameToIndex(ifname: string): number;
+  /** The interface's MAC address (SIOCGIFHWADDR), 6 bytes. */
+  ifHwAddr(ifname: string): Buffer;
+  /**
+   * A raw protocol-112 socket bound to `ifname`, TTL/hop limit 255, no multicast
+   * loop, IP(V6)_MULTICAST_ALL off, pktinfo + TTL/hop limit ancillary data on,
+   * IPv6 checksum left to us; `src` binds the source address (such a socket
+   * no longer receives multicast: use a second, unbound socket to receive);
+   * `sendOnly` attaches a drop-all filter. Returns the fd.
+   */
+  vrrpOpen(family: 4 | 6, ifname: string, src: string | null, sendOnly?: boolean): number;
+  mcastMembership(fd: number, family: 4 | 6, group: string, ifindex: number, join: boolean): void;
+  /** Sends one datagram; link-local IPv6 destinations get `ifindex` as scope. */
+  sendTo(fd: number, family: 4 | 6, dst: string, ifindex: number, data: Buffer): number;
+  setRcvBuf(fd: number, bytes: number): void;
+  close(fd: number): void;
+  /** A NETLINK_ROUTE socket subscribed to the RTMGRP_* bit mask `groups`. */
+  netlinkOpen(groups: number): { fd: number; pid: number };
+  netlinkSend(fd: number, msg: Buffer): number;
+  /** One queued datagram, or null (non-blocking). */
+  recv(fd: number): Buffer | null;
+  watch(fd: number, kind: 0, cb: (err: NativeError | null, msg: Buffer) => void): WatchHandle;
+  watch(fd: number, kind: 4 | 6, cb: (err: NativeError | null, pkt: NativePacket) => void): WatchHandle;
+  /** Stops polling; idempotent. Call before close(fd). */
+  unwatch(h: WatchHandle): void;
+  /** Whether the poll handle keeps the event loop alive (default true). */
+  watchRef(h: WatchHandle, ref: boolean): void;
+  /** One gratuitous ARP request (sender = target = ipv4) from `mac` or the interface's MAC. */
+  sendGarp(ifname: string, ipv4: string, mac: Buffer | null): void;
+  /** One unsolicited NA to ff02::1 (override flag, target LLA option, hop limit 255). */
+  sendUnsolicitedNa(ifname: string, ipv6: string, mac: Buffer | null): void;
+}
+
+export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
+
+const ADDON = path.join('build', 'Release', 'kts_native.node');
+const EXPECTED_ABI = 1;
+
+/** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
+function candidates(): string[] {
+  const out: string[] = [];
+  if (process.env.KTS_NATIVE_PATH) out.push(process.env.KTS_NATIVE_PATH);
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    out.push(path.join(dir, ADDON));
+    dir = path.dirname(dir);
+  }
+  return out;
+}
+
+let cached: NativeLoad | undefined;
+
+/** Loads the addon once; later calls return the same answer. */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): NativeLoad {
+  const file = candidates().find((p) => fs.existsSync(p));
+  if (!file) {
+    return {
+      ok: false,
+      reason: `native addon not built: ${ADDON} not found near ${__dirname}; run \`npm install\` (or \`node scripts/build-native.js\`)`,
+    };
+  }
+  return loadNativeFrom(file);
+}
+
+/** Loads the addon from one file, uncached (loadNative() is what adapters use). */
+export function loadNativeFrom(file: string): NativeLoad {
+  if (process.platform !== 'linux') {
+    return { ok: false, reason: `the native addon is Linux-only (platform is ${process.platform})` };
+  }
+  if (!fs.existsSync(file)) {
+    return { ok: false, reason: `native addon not built: ${file} does not exist; run \`npm install\` (or \`node scripts/build-native.js\`)` };
+  }
+  let mod: KtsNative;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file) as KtsNative;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const msg = err.message ?? String(e);
+    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(msg)) {
+      return { ok: false, reason: `native addon ${file} was built for another Node.js ABI; rebuild it with \`npm install\`: ${msg}` };
+    }
+    if (/invalid ELF header|wrong ELF class|cannot open shared object/.test(msg)) {
+      return { ok: false, reason: `native addon ${file} is not loadable on this machine (${msg}); rebuild it with \`npm install\`` };
+    }
+    return { ok: false, reason: `native addon ${file} failed to load: ${msg}` };
+  }
+  if (mod.abiVersion !== EXPECTED_ABI) {
+    return {
+      ok: false,
+      reason: `native addon ${file} has abiVersion ${String(mod.abiVersion)}, expected ${EXPECTED_ABI}: stale build, run \`npm install\``,
+    };
+  }
+  return { ok: true, native: mod, path: file };
+}
+
+/** For the Linux adapters: the addon, or a KtsError('NATIVE_UNAVAILABLE') saying why not. */
+export function requireNative(): KtsNative {
+  const r = loadNative();
+  if (r.ok) return r.native;
+  throw new KtsError('NATIVE_UNAVAILABLE', r.reason);
+}

@@ -1,0 +1,785 @@
+/*
+ * kts_native: the few socket operations Node cannot do, for keepalived-ts.
+ *
+ *  - raw IPv4/IPv6 sockets for IP protocol 112 (VRRP) with TTL/hop limit 255,
+ *    recvmsg ancillary data (destination, arrival interface, hop limit);
+ *  - AF_NETLINK (NETLINK_ROUTE) datagram sockets; messages are encoded in TS;
+ *  - gratuitous ARP over AF_PACKET and unsolicited Neighbour Advertisement over
+ *    a raw ICMPv6 socket;
+ *  - readiness through a libuv poll handle on Node's own loop.
+ *
+ * N-API only. Errors are thrown as Error objects carrying `code` (errno name,
+ * e.g. "EPERM"), `errno` and `syscall`, like Node's own system errors.
+ * Everything here is synchronous and non-blocking except the poll callbacks.
+ */
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define VRRP_PROTO 112
+#define RECV_BUF 65536
+
+/* ---------- error helpers ---------- */
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall) {
+  const char *name = strerrorname_np(err);
+  char code[32];
+  if (name == NULL) {
+    snprintf(code, sizeof code, "E%d", err);
+    name = code;
+  }
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s %s (%s)", syscall, name, strerror(err));
+  napi_value m, c, e, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &c);
+  napi_create_error(env, c, m, &e);
+  napi_create_int32(env, -err, &v);
+  napi_set_named_property(env, e, "errno", v);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, e, "syscall", v);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static napi_value throw_arg(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG", msg);
+  return NULL;
+}
+
+/* ---------- argument helpers ---------- */
+
+#define GET_ARGS(n)                                                         \
+  size_t argc = (n);                                                        \
+  napi_value argv[(n) > 0 ? (n) : 1];                                       \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)      \
+    return NULL;
+
+static int arg_int(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+/* Reads a string argument into buf; 0 when not a string or too long. */
+static int arg_str(napi_env env, napi_value v, char *buf, size_t len) {
+  size_t got = 0;
+  if (napi_get_value_string_utf8(env, v, buf, len, &got) != napi_ok) return 0;
+  return got < len - 1;
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+static napi_value num(napi_env env, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  return v;
+}
+
+static napi_value undef(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+/* Parses "family" (4|6) and an address text into sockaddr storage. */
+static int parse_addr(int family, const char *text, int ifindex, struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (family == 4) {
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    if (inet_pton(AF_INET, text, &a->sin_addr) != 1) return 0;
+    *len = sizeof *a;
+    return 1;
+  }
+  if (family == 6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+    a->sin6_family = AF_INET6;
+    if (inet_pton(AF_INET6, text, &a->sin6_addr) != 1) return 0;
+    if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&a->sin6_addr)) a->sin6_scope_id = ifindex;
+    *len = sizeof *a;
+    return 1;
+  }
+  return 0;
+}
+
+static int set_int(int fd, int level, int opt, int val) {
+  return setsockopt(fd, level, opt, &val, sizeof val);
+}
+
+/* ---------- interface helpers ---------- */
+
+/* ifNameToIndex(name): number; throws ENODEV. */
+static napi_value js_if_name_to_index(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  char name[IF_NAMESIZE + 1];
+  if (!arg_str(env, argv[0], name, sizeof name)) return throw_arg(env, "ifname must be a string shorter than IF_NAMESIZE");
+  unsigned idx = if_nametoindex(name);
+  if (idx == 0) return throw_errno(env, errno, "if_nametoindex");
+  return num(env, idx);
+}
+
+static int hwaddr_of(const char *name, unsigned char mac[6]) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, name, IF_NAMESIZE - 1);
+  int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+  int err = errno;
+  close(fd);
+  if (rc < 0) return -err;
+  memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+  return 0;
+}
+
+/* ifHwAddr(name): Buffer(6). */
+static napi_value js_if_hwaddr(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  char name[IF_NAMESIZE + 1];
+  if (!arg_str(env, argv[0], name, sizeof name)) return throw_arg(env, "ifname must be a string shorter than IF_NAMESIZE");
+  unsigned char mac[6];
+  int rc = hwaddr_of(name, mac);
+  if (rc < 0) return throw_errno(env, -rc, "ioctl(SIOCGIFHWADDR)");
+  napi_value buf;
+  napi_create_buffer_copy(env, 6, mac, NULL, &buf);
+  return buf;
+}
+
+/* ---------- VRRP raw sockets ---------- */
+
+/*
+ * vrrpOpen(family, ifname, src|null, sendOnly): fd.
+ * A raw socket for protocol 112 bound to the device. The kernel builds the IP
+ * header (no IP_HDRINCL); TTL / hop limit 255 for unicast and multicast; no
+ * multicast loopback; only groups joined on this socket are received
+ * (IP_MULTICAST_ALL / IPV6_MULTICAST_ALL = 0). IPv6: IPV6_CHECKSUM stays off
+ * (-1), the codec computes VRRPv3's checksum. `src` binds the source address
+ * (unicast_src_ip, or the primary address so v4 adverts carry it).
+ * A raw socket bound to an address only receives datagrams addressed to it
+ * (not the multicast group), so keepalived-style use is one unbound receive
+ * socket plus one bound send socket; `sendOnly` attaches a drop-all socket
+ * filter so the send socket never queues anything.
+ */
+static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
+  GET_ARGS(4);
+  bool send_only = false;
+  if (argc >= 4 && !is_nullish(env, argv[3]) && napi_get_value_bool(env, argv[3], &send_only) != napi_ok)
+    return throw_arg(env, "sendOnly must be a boolean");
+  int32_t family;
+  char ifname[IF_NAMESIZE + 1], src[INET6_ADDRSTRLEN + 1];
+  if (!arg_int(env, argv[0], &family) || (family != 4 && family != 6)) return throw_arg(env, "family must be 4 or 6");
+  if (!arg_str(env, argv[1], ifname, sizeof ifname)) return throw_arg(env, "ifname must be a string");
+  int has_src = !is_nullish(env, argv[2]);
+  if (has_src && !arg_str(env, argv[2], src, sizeof src)) return throw_arg(env, "src must be an address string or null");
+  unsigned ifindex = if_nametoindex(ifname);
+  if (ifindex == 0) return throw_errno(env, errno, "if_nametoindex");
+
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, VRRP_PROTO);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  const char *what = NULL;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname) + 1) < 0) what = "setsockopt(SO_BINDTODEVICE)";
+  if (!what && family == 4) {
+    struct ip_mreqn mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.imr_ifindex = ifindex;
+    if (set_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0) < 0) what = "setsockopt(IP_MULTICAST_ALL)";
+    else if (set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255) < 0) what = "setsockopt(IP_MULTICAST_TTL)";
+    else if (set_int(fd, IPPROTO_IP, IP_TTL, 255) < 0) what = "setsockopt(IP_TTL)";
+    else if (set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0) what = "setsockopt(IP_MULTICAST_LOOP)";
+    else if (set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0) what = "setsockopt(IP_PKTINFO)";
+    else if (set_int(fd, IPPROTO_IP, IP_RECVTTL, 1) < 0) what = "setsockopt(IP_RECVTTL)";
+    else if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) < 0) what = "setsockopt(IP_MULTICAST_IF)";
+  } else if (!what) {
+    int ifi = (int)ifindex;
+    /* IPV6_MULTICAST_ALL exists since Linux 4.20: tolerate its absence. */
+    if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0) < 0 && errno != ENOPROTOOPT) what = "setsockopt(IPV6_MULTICAST_ALL)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_MULTICAST_HOPS)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_UNICAST_HOPS)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) what = "setsockopt(IPV6_MULTICAST_LOOP)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) what = "setsockopt(IPV6_RECVPKTINFO)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0) what = "setsockopt(IPV6_RECVHOPLIMIT)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_CHECKSUM, -1) < 0) what = "setsockopt(IPV6_CHECKSUM)";
+    else if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof ifi) < 0) what = "setsockopt(IPV6_MULTICAST_IF)";
+  }
+  if (!what && send_only) {
+    struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+    struct sock_fprog prog = {1, &drop};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) what = "setsockopt(SO_ATTACH_FILTER)";
+  }
+  if (!what && has_src) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!parse_addr(family, src, ifindex, &ss, &len)) {
+      close(fd);
+      return throw_arg(env, "src is not an address of that family");
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) what = "bind";
+  }
+  if (what) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, what);
+  }
+  return num(env, fd);
+}
+
+/* mcastMembership(fd, family, group, ifindex, join: boolean). */
+static napi_value js_mcast_membership(napi_env env, napi_callback_info info) {
+  GET_ARGS(5);
+  int32_t fd, family, ifindex;
+  char group[INET6_ADDRSTRLEN + 1];
+  bool join;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &family) || !arg_str(env, argv[2], group, sizeof group) ||
+      !arg_int(env, argv[3], &ifindex) || napi_get_value_bool(env, argv[4], &join) != napi_ok)
+    return throw_arg(env, "mcastMembership(fd, family, group, ifindex, join)");
+  int rc;
+  if (family == 4) {
+    struct ip_mreqn m;
+    memset(&m, 0, sizeof m);
+    if (inet_pton(AF_INET, group, &m.imr_multiaddr) != 1) return throw_arg(env, "bad IPv4 group");
+    m.imr_ifindex = ifindex;
+    rc = setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m, sizeof m);
+  } else {
+    struct ipv6_mreq m;
+    memset(&m, 0, sizeof m);
+    if (inet_pton(AF_INET6, group, &m.ipv6mr_multiaddr) != 1) return throw_arg(env, "bad IPv6 group");
+    m.ipv6mr_interface = ifindex;
+    rc = setsockopt(fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &m, sizeof m);
+  }
+  if (rc < 0) return throw_errno(env, errno, join ? "setsockopt(ADD_MEMBERSHIP)" : "setsockopt(DROP_MEMBERSHIP)");
+  return undef(env);
+}
+
+/* sendTo(fd, family, dst, ifindex, data): bytes sent. */
+static napi_value js_send_to(napi_env env, napi_callback_info info) {
+  GET_ARGS(5);
+  int32_t fd, family, ifindex;
+  char dst[INET6_ADDRSTRLEN + 1];
+  void *data;
+  size_t len;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &family) || !arg_str(env, argv[2], dst, sizeof dst) ||
+      !arg_int(env, argv[3], &ifindex) || napi_get_buffer_info(env, argv[4], &data, &len) != napi_ok)
+    return throw_arg(env, "sendTo(fd, family, dst, ifindex, buffer)");
+  struct sockaddr_storage ss;
+  socklen_t slen;
+  if (!parse_addr(family, dst, ifindex, &ss, &slen)) return throw_arg(env, "dst is not an address of that family");
+  ssize_t n;
+  do n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, slen);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "sendto");
+  return num(env, (double)n);
+}
+
+/* setRcvBuf(fd, bytes). */
+static napi_value js_set_rcvbuf(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t fd, bytes;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &bytes)) return throw_arg(env, "setRcvBuf(fd, bytes)");
+  if (set_int(fd, SOL_SOCKET, SO_RCVBUF, bytes) < 0) return throw_errno(env, errno, "setsockopt(SO_RCVBUF)");
+  return undef(env);
+}
+
+/* close(fd). */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) return throw_arg(env, "close(fd)");
+  if (close(fd) < 0 && errno != EINTR) return throw_errno(env, errno, "close");
+  return undef(env);
+}
+
+/* ---------- netlink ---------- */
+
+/* netlinkOpen(groups): { fd, pid }. NETLINK_ROUTE, non-blocking, extended ACKs on. */
+static napi_value js_netlink_open(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  uint32_t groups;
+  if (napi_get_value_uint32(env, argv[0], &groups) != napi_ok) return throw_arg(env, "netlinkOpen(groups)");
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_NETLINK)");
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = groups;
+  set_int(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1); /* best effort */
+  set_int(fd, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+  socklen_t len = sizeof sa;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "bind(AF_NETLINK)");
+  }
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "fd", num(env, fd));
+  napi_set_named_property(env, o, "pid", num(env, sa.nl_pid));
+  return o;
+}
+
+/* netlinkSend(fd, buffer): bytes sent (to the kernel). */
+static napi_value js_netlink_send(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (!arg_int(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok)
+    return throw_arg(env, "netlinkSend(fd, buffer)");
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  ssize_t n;
+  do n = sendto(fd, data, len, 0, (struct sockaddr *)&sa, sizeof sa);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "sendto(AF_NETLINK)");
+  return num(env, (double)n);
+}
+
+/* recv(fd): Buffer | null. One datagram, non-blocking; null when none is queued. */
+static napi_value js_recv(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) return throw_arg(env, "recv(fd)");
+  static unsigned char buf[RECV_BUF];
+  ssize_t n;
+  do n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      napi_value v;
+      napi_get_null(env, &v);
+      return v;
+    }
+    return throw_errno(env, errno, "recv");
+  }
+  if ((size_t)n > sizeof buf) return throw_errno(env, EMSGSIZE, "recv");
+  napi_value out;
+  napi_create_buffer_copy(env, n, buf, NULL, &out);
+  return out;
+}
+
+/* ---------- readiness: uv_poll_t on Node's loop ---------- */
+
+enum watch_kind { WATCH_RAW = 0, WATCH_VRRP4 = 4, WATCH_VRRP6 = 6 };
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+  int fd;
+  int kind;
+  int closed;
+  unsigned char buf[RECV_BUF];
+} watch_t;
+
+static void on_closed(uv_handle_t *h) { free(h->data); }
+
+static napi_value make_err_value(napi_env env, int err, const char *syscall) {
+  throw_errno(env, err, syscall);
+  napi_value e;
+  napi_get_and_clear_last_exception(env, &e);
+  return e;
+}
+
+static napi_value addr_text(napi_env env, int af, const void *a) {
+  char t[INET6_ADDRSTRLEN];
+  napi_value v;
+  if (!inet_ntop(af, a, t, sizeof t)) t[0] = 0;
+  napi_create_string_utf8(env, t, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static napi_value packet_object(napi_env env, napi_value data, napi_value src, napi_value dst, int ttl, int ifindex) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "data", data);
+  napi_set_named_property(env, o, "src", src);
+  napi_set_named_property(env, o, "dst", dst);
+  napi_set_named_property(env, o, "ttl", num(env, ttl));
+  napi_set_named_property(env, o, "ifindex", num(env, ifindex));
+  return o;
+}
+
+/*
+ * Reads one datagram. Returns 1 with *out set, 0 on EAGAIN, 0 with *out set to
+ * an Error on failure, -1 to skip (malformed).
+ */
+static int read_one(napi_env env, watch_t *w, napi_value *out) {
+  struct sockaddr_storage from;
+  union {
+    char buf[256];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = {w->buf, RECV_BUF};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  ssize_t n;
+  do n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    *out = make_err_value(env, errno, "recvmsg");
+    return 0;
+  }
+  if (msg.msg_flags & MSG_TRUNC) return -1;
+  if (w->kind == WATCH_RAW) {
+    napi_create_buffer_copy(env, n, w->buf, NULL, out);
+    return 1;
+  }
+  int ttl = -1, ifindex = 0;
+  napi_value data, src, dst = NULL;
+  if (w->kind == WATCH_VRRP4) {
+    /* A raw IPv4 socket delivers the IP header: strip it, take TTL and dst from it. */
+    if (n < 20) return -1;
+    size_t ihl = (size_t)(w->buf[0] & 0x0f) * 4;
+    if ((w->buf[0] >> 4) != 4 || ihl < 20 || ihl > (size_t)n) return -1;
+    ttl = w->buf[8];
+    src = addr_text(env, AF_INET, w->buf + 12);
+    dst = addr_text(env, AF_INET, w->buf + 16);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        ifindex = pi.ipi_ifindex;
+      }
+    napi_create_buffer_copy(env, n - ihl, w->buf + ihl, NULL, &data);
+  } else {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&from;
+    src = addr_text(env, AF_INET6, &s6->sin6_addr);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IPV6) continue;
+      if (c->cmsg_type == IPV6_PKTINFO) {
+        struct in6_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        ifindex = pi.ipi6_ifindex;
+        dst = addr_text(env, AF_INET6, &pi.ipi6_addr);
+      } else if (c->cmsg_type == IPV6_HOPLIMIT) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+      }
+    }
+    if (dst == NULL) napi_create_string_utf8(env, "", 0, &dst);
+    napi_create_buffer_copy(env, n, w->buf, NULL, &data);
+  }
+  *out = packet_object(env, data, src, dst, ttl, ifindex);
+  return 1;
+}
+
+static void call_js(napi_env env, watch_t *w, napi_value err, napi_value val) {
+  napi_value cb, recv, argv[2];
+  napi_get_reference_value(env, w->cb, &cb);
+  /* napi_make_callback converts `recv` to an object: undefined would throw. */
+  napi_get_global(env, &recv);
+  napi_get_null(env, &argv[0]);
+  napi_get_undefined(env, &argv[1]);
+  if (err) argv[0] = err;
+  if (val) argv[1] = val;
+  if (napi_make_callback(env, w->actx, recv, cb, 2, argv, NULL) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    napi_fatal_exception(env, e);
+  }
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  watch_t *w = h->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (status < 0) {
+    call_js(env, w, make_err_value(env, -status, "uv_poll"), NULL);
+  } else {
+    /* Drain what is queued, bounded so one busy socket cannot starve the loop. */
+    for (int i = 0; i < 256 && !w->closed; i++) {
+      napi_value out = NULL;
+      int r = read_one(env, w, &out);
+      if (r < 0) continue;
+      if (r == 0) {
+        if (out) call_js(env, w, out, NULL);
+        break;
+      }
+      call_js(env, w, NULL, out);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void watch_stop(napi_env env, watch_t *w) {
+  if (w->closed) return;
+  w->closed = 1;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->cb);
+  napi_async_destroy(env, w->actx);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+}
+
+/*
+ * watch(fd, kind, cb): handle. kind 0 = raw datagrams (netlink) → cb(err, Buffer);
+ * 4/6 = VRRP → cb(err, {data, src, dst, ttl, ifindex}). Call unwatch(handle)
+ * before closing the fd.
+ */
+static napi_value js_watch(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t fd, kind;
+  napi_valuetype t;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &kind) || napi_typeof(env, argv[2], &t) != napi_ok ||
+      t != napi_function || (kind != WATCH_RAW && kind != WATCH_VRRP4 && kind != WATCH_VRRP6))
+    return throw_arg(env, "watch(fd, kind 0|4|6, callback)");
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_arg(env, "no event loop");
+  watch_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, ENOMEM, "calloc");
+  w->env = env;
+  w->fd = fd;
+  w->kind = kind;
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc < 0) {
+    free(w);
+    return throw_errno(env, -rc, "uv_poll_init");
+  }
+  w->poll.data = w;
+  napi_value name;
+  napi_create_string_utf8(env, "kts_native.watch", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->actx);
+  napi_create_reference(env, argv[2], 1, &w->cb);
+  rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  if (rc < 0) {
+    watch_stop(env, w);
+    return throw_errno(env, -rc, "uv_poll_start");
+  }
+  napi_value ext;
+  napi_create_external(env, w, NULL, NULL, &ext);
+  return ext;
+}
+
+static watch_t *watch_arg(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+/* unwatch(handle): idempotent. The handle must not be used afterwards. */
+static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  watch_t *w = watch_arg(env, argv[0]);
+  if (!w) return throw_arg(env, "unwatch(handle)");
+  watch_stop(env, w);
+  return undef(env);
+}
+
+/* watchRef(handle, ref): whether the poll keeps the process alive. */
+static napi_value js_watch_ref(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  watch_t *w = watch_arg(env, argv[0]);
+  bool ref;
+  if (!w || napi_get_value_bool(env, argv[1], &ref) != napi_ok) return throw_arg(env, "watchRef(handle, bool)");
+  if (!w->closed) {
+    if (ref) uv_ref((uv_handle_t *)&w->poll);
+    else uv_unref((uv_handle_t *)&w->poll);
+  }
+  return undef(env);
+}
+
+/* ---------- announcements ---------- */
+
+/* Resolves the source MAC: given (6 bytes) or the interface's own. */
+static int mac_arg(napi_env env, napi_value v, const char *ifname, unsigned char mac[6]) {
+  if (!is_nullish(env, v)) {
+    void *d;
+    size_t len;
+    if (napi_get_buffer_info(env, v, &d, &len) != napi_ok || len != 6) return -EINVAL;
+    memcpy(mac, d, 6);
+    return 0;
+  }
+  return hwaddr_of(ifname, mac);
+}
+
+/*
+ * sendGarp(ifname, ipv4, mac|null): one gratuitous ARP request over AF_PACKET,
+ * broadcast, sender = target = the address, sender MAC = mac or the interface's
+ * (as keepalived does: op REQUEST, target MAC ff:ff:ff:ff:ff:ff).
+ */
+static napi_value js_send_garp(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  char ifname[IF_NAMESIZE + 1], addr[INET_ADDRSTRLEN + 1];
+  struct in_addr ip;
+  if (!arg_str(env, argv[0], ifname, sizeof ifname) || !arg_str(env, argv[1], addr, sizeof addr) ||
+      inet_pton(AF_INET, addr, &ip) != 1)
+    return throw_arg(env, "sendGarp(ifname, ipv4, mac|null)");
+  unsigned char mac[6];
+  int rc = mac_arg(env, argv[2], ifname, mac);
+  if (rc == -EINVAL) return throw_arg(env, "mac must be a 6-byte Buffer");
+  if (rc < 0) return throw_errno(env, -rc, "ioctl(SIOCGIFHWADDR)");
+  unsigned ifindex = if_nametoindex(ifname);
+  if (ifindex == 0) return throw_errno(env, errno, "if_nametoindex");
+
+  unsigned char f[60];
+  memset(f, 0, sizeof f);
+  memset(f, 0xff, 6);                          /* Ethernet destination: broadcast */
+  memcpy(f + 6, mac, 6);                       /* Ethernet source */
+  f[12] = 0x08, f[13] = 0x06;                  /* ETH_P_ARP */
+  unsigned char *a = f + 14;
+  a[0] = 0, a[1] = 1;                          /* htype Ethernet */
+  a[2] = 0x08, a[3] = 0x00;                    /* ptype IPv4 */
+  a[4] = 6, a[5] = 4;                          /* hlen, plen */
+  a[6] = 0, a[7] = 1;                          /* op REQUEST */
+  memcpy(a + 8, mac, 6);                       /* sender MAC */
+  memcpy(a + 14, &ip, 4);                      /* sender IP = VIP */
+  memset(a + 18, 0xff, 6);                     /* target MAC */
+  memcpy(a + 24, &ip, 4);                      /* target IP = VIP */
+
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_PACKET)");
+  struct sockaddr_ll ll;
+  memset(&ll, 0, sizeof ll);
+  ll.sll_family = AF_PACKET;
+  ll.sll_protocol = htons(ETH_P_ARP);
+  ll.sll_ifindex = ifindex;
+  ll.sll_halen = 6;
+  memset(ll.sll_addr, 0xff, 6);
+  ssize_t n = sendto(fd, f, sizeof f, 0, (struct sockaddr *)&ll, sizeof ll);
+  int err = errno;
+  close(fd);
+  if (n < 0) return throw_errno(env, err, "sendto(AF_PACKET)");
+  return undef(env);
+}
+
+/*
+ * sendUnsolicitedNa(ifname, ipv6, mac|null): one unsolicited Neighbour
+ * Advertisement to ff02::1 (RFC 4861 §7.2.6): override flag, target = the
+ * address, target link-layer address option = mac or the interface's, hop
+ * limit 255. Raw ICMPv6 socket: the kernel computes the checksum. The IPv6
+ * source is the advertised address when the kernel accepts it (it must be
+ * assigned to the interface), else the kernel's choice (link-local).
+ */
+static napi_value js_send_na(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  char ifname[IF_NAMESIZE + 1], addr[INET6_ADDRSTRLEN + 1];
+  struct in6_addr target;
+  if (!arg_str(env, argv[0], ifname, sizeof ifname) || !arg_str(env, argv[1], addr, sizeof addr) ||
+      inet_pton(AF_INET6, addr, &target) != 1)
+    return throw_arg(env, "sendUnsolicitedNa(ifname, ipv6, mac|null)");
+  unsigned char mac[6];
+  int rc = mac_arg(env, argv[2], ifname, mac);
+  if (rc == -EINVAL) return throw_arg(env, "mac must be a 6-byte Buffer");
+  if (rc < 0) return throw_errno(env, -rc, "ioctl(SIOCGIFHWADDR)");
+  unsigned ifindex = if_nametoindex(ifname);
+  if (ifindex == 0) return throw_errno(env, errno, "if_nametoindex");
+
+  unsigned char p[32];
+  memset(p, 0, sizeof p);
+  p[0] = ND_NEIGHBOR_ADVERT; /* 136 */
+  p[4] = 0x20;               /* flags: Override */
+  memcpy(p + 8, &target, 16);
+  p[24] = ND_OPT_TARGET_LINKADDR; /* 2 */
+  p[25] = 1;                      /* length in 8-octet units */
+  memcpy(p + 26, mac, 6);
+
+  int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+  if (fd < 0) return throw_errno(env, errno, "socket(IPPROTO_ICMPV6)");
+  int ifi = (int)ifindex;
+  const char *what = NULL;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname) + 1) < 0) what = "setsockopt(SO_BINDTODEVICE)";
+  else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_MULTICAST_HOPS)";
+  else if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof ifi) < 0) what = "setsockopt(IPV6_MULTICAST_IF)";
+  else set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+  if (what) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, what);
+  }
+  struct sockaddr_in6 dst;
+  memset(&dst, 0, sizeof dst);
+  dst.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
+  dst.sin6_scope_id = ifindex;
+
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = {p, sizeof p};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &dst;
+  msg.msg_namelen = sizeof dst;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo pi;
+  memset(&pi, 0, sizeof pi);
+  pi.ipi6_addr = target;
+  pi.ipi6_ifindex = ifindex;
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+
+  ssize_t n = sendmsg(fd, &msg, 0);
+  if (n < 0 && (errno == EADDRNOTAVAIL || errno == EINVAL)) {
+    /* The address is not (yet) usable as a source: let the kernel choose. */
+    msg.msg_control = NULL;
+    msg.msg_controllen = 0;
+    n = sendmsg(fd, &msg, 0);
+  }
+  int err = errno;
+  close(fd);
+  if (n < 0) return throw_errno(env, err, "sendmsg(ICMPv6 NA)");
+  return undef(env);
+}
+
+/* ---------- module ---------- */
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"ifNameToIndex", NULL, js_if_name_to_index, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ifHwAddr", NULL, js_if_hwaddr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpOpen", NULL, js_vrrp_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mcastMembership", NULL, js_mcast_membership, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendTo", NULL, js_send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRcvBuf", NULL, js_set_rcvbuf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"netlinkOpen", NULL, js_netlink_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"netlinkSend", NULL, js_netlink_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recv", NULL, js_recv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendGarp", NULL, js_send_garp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendUnsolicitedNa", NULL, js_send_na, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_value v;
+  napi_create_int32(env, 1, &v);
+  napi_set_named_property(env, exports, "abiVersion", v);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

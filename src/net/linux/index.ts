@@ -1,0 +1,10 @@
+/** Linux adapters for the ports in ../ports.ts (the only importers of src/native). */
+export { RawVrrpTransport, VRRP_GROUP_V4, VRRP_GROUP_V6 } from './transport';
+export type { RawVrrpTransportOptions, TransportCounters } from './transport';
+export { NetlinkAddressManager } from './address-manager';
+export { NetlinkLinkWatcher } from './link-watcher';
+export type { AddressInfo, LinkInfo } from './link-watcher';
+export { LinuxAnnouncer } from './announcer';
+export { MacvlanManager, vrrpMac } from './vmac';
+export type { VmacSpec } from './vmac';
+export { NetlinkError, NetlinkSocket, canonicalIp, pickPrimary } from './netlink';
