@@ -1,0 +1,104 @@
+/**
+ * The command line entry point (bin/keepalived-ts). Everything that touches
+ * the process (exit codes, stdout/stderr, the host name, /sys) goes through
+ * {@link CliIo} so `runCli` is testable; `main` wires the real process.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  configTestExitCode, formatDiagnostic, hasErrors, loadConfig, type LoadResult,
+} from '../config';
+import { parseArgs, USAGE, type CliOptions } from './args';
+import { dumpConfig } from './dump';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  hostname(): string;
+  interfaceExists(name: string): boolean;
+  writeFile(file: string, text: string): void;
+  /** Start the daemon (run mode). */
+  startDaemon(options: CliOptions, loaded: LoadResult): void;
+}
+
+/** Exit status for a bad command line (as keepalived). */
+export const EXIT_USAGE = 1;
+
+export function versionString(): string {
+  let v = '0.0.0';
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
+    v = pkg.version ?? v;
+  } catch {
+    /* keep the default: the package file is optional at run time */
+  }
+  return `Keepalived-ts v${v} (keepalived v2.2.7 compatible configuration and command line)\n`;
+}
+
+/**
+ * Run the command line; returns the exit status, or undefined when the daemon
+ * was started (the process then lives on).
+ */
+export function runCli(argv: readonly string[], io: CliIo): number | undefined {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    io.stderr(`${parsed.error}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const o = parsed.options;
+  if (o.help) { io.stderr(USAGE); return 0; }
+  if (o.version) { io.stderr(versionString()); return 0; }
+  for (const w of o.warnings) io.stderr(`Warning: ${w}\n`);
+  const host = io.hostname();
+  const loaded = loadConfig(o.configFile, {
+    configId: o.configId, hostname: host, interfaceExists: (n) => io.interfaceExists(n),
+  });
+  if (o.dumpConf) io.stderr(dumpConfig(loaded.config));
+  if (o.configTest) return configTest(o, loaded, io);
+  if (o.dumpJson) {
+    io.stdout(JSON.stringify(loaded.config, null, 2) + '\n');
+    return hasErrors(loaded.diagnostics) ? 1 : 0;
+  }
+  for (const d of loaded.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+  if (loaded.diagnostics.some((d) => d.code === 'E_FILE_NOT_FOUND')) return 1;
+  io.startDaemon(o, loaded);
+  return undefined;
+}
+
+function configTest(o: CliOptions, loaded: LoadResult, io: CliIo): number {
+  const text = loaded.diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
+  if (o.configTestLogFile) {
+    try {
+      io.writeFile(o.configTestLogFile, text);
+    } catch (e) {
+      io.stderr(`Cannot write config test log '${o.configTestLogFile}': ${(e as Error).message}\n${text}`);
+    }
+  } else io.stderr(text);
+  return configTestExitCode(loaded.diagnostics);
+}
+
+const IFNAME = /^[^/\s]{1,15}$/;
+
+export const processIo: CliIo = {
+  stdout: (t) => { process.stdout.write(t); },
+  stderr: (t) => { process.stderr.write(t); },
+  hostname: () => os.hostname(),
+  interfaceExists: (n) => IFNAME.test(n) && n !== '.' && n !== '..' && fs.existsSync(`/sys/class/net/${n}`),
+  writeFile: (f, t) => fs.writeFileSync(f, t),
+  startDaemon: (options, loaded) => {
+    // Loaded lazily: -t, -v and --dump-json must work without the daemon's native parts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const daemon = require('../daemon/run') as { runDaemon: (o: CliOptions, l?: LoadResult) => Promise<void> };
+    daemon.runDaemon(options, loaded).catch((e: unknown) => {
+      process.stderr.write(`keepalived-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.exit(1);
+    });
+  },
+};
+
+/** bin/keepalived-ts entry point. */
+export function main(argv: string[]): void {
+  const code = runCli(argv, processIo);
+  if (code !== undefined) process.exitCode = code;
+}

@@ -1,0 +1,244 @@
+/**
+ * The table-driven keyword schema (keepalived's good idea, without its global
+ * "current object"): a {@link Section} maps keywords to handlers, each handler
+ * writes into the builder of the block it belongs to. Value readers report a
+ * located diagnostic and return `undefined` on bad input; they never throw.
+ */
+import type { DiagnosticSink, Loc } from './diagnostics';
+import { splitQuotedEscaped, type Token } from './lexer';
+import type { ScriptCommand, UnmodelledKeyword } from './model';
+import type { Node } from './tree';
+
+export interface ParseEnv {
+  /** Used as default router_id. */
+  hostname: string;
+  /** When given, interfaces named in the config are checked (like `keepalived -t`). */
+  interfaceExists?: (name: string) => boolean;
+}
+
+export interface Ctx {
+  diags: DiagnosticSink;
+  env: ParseEnv;
+  unmodelled: UnmodelledKeyword[];
+}
+
+export type Handler<B> = (n: Node, b: B, cx: Ctx) => void;
+
+export interface Section<B> {
+  /** Name used in messages, e.g. `vrrp_instance`. */
+  name: string;
+  keywords: Record<string, Handler<B>>;
+  /** keepalived keywords accepted but not modelled (kept in `other` when the builder has one). */
+  known?: readonly string[];
+}
+
+const blockHandlers = new WeakSet<object>();
+
+/** Wrap a handler that needs a `{ }` block; reports a missing block once. */
+export function block<B>(fn: (children: Node[], n: Node, b: B, cx: Ctx) => void): Handler<B> {
+  const h: Handler<B> = (n, b, cx) => {
+    if (!n.children) {
+      cx.diags.warn('W_MISSING_BLOCK', n.loc, `'${n.key.text}' expects a '{ ... }' block - ignored`);
+      return;
+    }
+    fn(n.children, n, b, cx);
+  };
+  blockHandlers.add(h);
+  return h;
+}
+
+/** Run a section's handlers over a block's nodes. */
+export function runSection<B>(sec: Section<B>, nodes: Node[], b: B, cx: Ctx): void {
+  for (const n of nodes) {
+    const key = n.key.text;
+    const h = Object.prototype.hasOwnProperty.call(sec.keywords, key) ? sec.keywords[key] : undefined;
+    if (h) {
+      const locs = (b as { locs?: Record<string, Loc> }).locs;
+      if (locs) locs[key] = n.loc;
+      if (n.children && !blockHandlers.has(h)) {
+        cx.diags.warn('W_UNEXPECTED_BLOCK', n.blockLoc ?? n.loc, `'${key}' in ${sec.name} takes no '{ }' block - block ignored`);
+      }
+      h(n, b, cx);
+    } else if (sec.known?.includes(key)) {
+      cx.unmodelled.push({ section: sec.name, keyword: key, loc: n.loc });
+      const other = (b as { other?: Record<string, string[]> }).other;
+      if (other) other[key] = n.args.map((t) => t.text);
+    } else unknownKeyword(sec, n, cx);
+  }
+}
+
+function unknownKeyword<B>(sec: Section<B>, n: Node, cx: Ctx): void {
+  const key = n.key.text;
+  const guess = closest(key, [...Object.keys(sec.keywords), ...(sec.known ?? [])]);
+  const hint = guess ? ` - did you mean '${guess}'?` : '';
+  cx.diags.warn('W_UNKNOWN_KEYWORD', n.loc, `Unknown keyword '${key}' in ${sec.name}${hint}`);
+}
+
+/** The candidate within a small edit distance of `word`, if any. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(word.length / 4)) + 1;
+  for (const c of candidates) {
+    if (Math.abs(c.length - word.length) >= bestD) continue;
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best;
+}
+
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/* ------------------------------ value readers ----------------------------- */
+
+/** Argument `i` (0-based, after the keyword), or a W_MISSING_PARAMETER diagnostic. */
+export function arg(n: Node, i: number, cx: Ctx, what = 'value'): Token | undefined {
+  const t = n.args[i];
+  if (!t) cx.diags.warn('W_MISSING_PARAMETER', n.loc, `'${n.key.text}' is missing its ${what} - ignored`);
+  return t;
+}
+
+export function parseIntStrict(s: string): number | undefined {
+  if (!/^[-+]?\d+$/.test(s)) return undefined;
+  const v = Number(s);
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** Integer argument in [min, max]; `dflt` names the value used instead (for the message). */
+export function readInt(n: Node, i: number, min: number, max: number, cx: Ctx, dflt?: string | number): number | undefined {
+  const t = arg(n, i, cx);
+  if (!t) return undefined;
+  const v = parseIntStrict(t.text);
+  const using = dflt === undefined ? 'ignored' : `using ${dflt}`;
+  if (v === undefined) {
+    cx.diags.warn('W_INVALID_NUMBER', t.loc, `${n.key.text}: '${t.text}' is not a valid number - ${using}`);
+    return undefined;
+  }
+  if (v < min || v > max) {
+    cx.diags.warn('W_OUT_OF_RANGE', t.loc, `${n.key.text}: number '${t.text}' outside range [${min}, ${max}] - ${using}`);
+    return undefined;
+  }
+  return v;
+}
+
+/** Decimal seconds (e.g. `0.1`, `3`) → integer ms, within [minMs, maxMs]. */
+export function readSecondsMs(n: Node, i: number, minMs: number, maxMs: number, cx: Ctx, dflt?: string | number): number | undefined {
+  const t = arg(n, i, cx);
+  if (!t) return undefined;
+  const using = dflt === undefined ? 'ignored' : `using ${dflt}`;
+  if (!/^\d+(\.\d*)?$|^\.\d+$/.test(t.text)) {
+    cx.diags.warn('W_INVALID_NUMBER', t.loc, `${n.key.text}: '${t.text}' is not a valid time in seconds - ${using}`);
+    return undefined;
+  }
+  const ms = Math.round(Number(t.text) * 1000);
+  if (ms < minMs || ms > maxMs) {
+    cx.diags.warn('W_OUT_OF_RANGE', t.loc,
+      `${n.key.text}: '${t.text}' outside range [${minMs / 1000}, ${maxMs / 1000}] seconds - ${using}`);
+    return undefined;
+  }
+  return ms;
+}
+
+/** keepalived check_true_false(): absent ⇒ true; true/on/yes, false/off/no. */
+export function readBool(n: Node, i: number, cx: Ctx): boolean | undefined {
+  const t = n.args[i];
+  if (!t) return true;
+  const s = t.text.toLowerCase();
+  if (s === 'true' || s === 'on' || s === 'yes') return true;
+  if (s === 'false' || s === 'off' || s === 'no') return false;
+  cx.diags.warn('W_INVALID_BOOLEAN', t.loc, `${n.key.text}: '${t.text}' must be true/false, on/off or yes/no - ignored`);
+  return undefined;
+}
+
+/* ---------------------------- handler factories --------------------------- */
+
+type Rec = Record<string, unknown>;
+
+export function intField<B>(field: keyof B & string, min: number, max: number, dflt?: number): Handler<B> {
+  return (n, b, cx) => {
+    const v = readInt(n, 0, min, max, cx, dflt);
+    if (v !== undefined) (b as Rec)[field] = v;
+  };
+}
+
+export function msField<B>(field: keyof B & string, minMs: number, maxMs: number, dflt?: number): Handler<B> {
+  return (n, b, cx) => {
+    const v = readSecondsMs(n, 0, minMs, maxMs, cx, dflt === undefined ? undefined : `${dflt / 1000}s`);
+    if (v !== undefined) (b as Rec)[field] = v;
+  };
+}
+
+export function flagField<B>(field: keyof B & string, value = true): Handler<B> {
+  return (n, b, cx) => {
+    const v = readBool(n, 0, cx);
+    if (v !== undefined) (b as Rec)[field] = value ? v : !v;
+  };
+}
+
+export function strField<B>(field: keyof B & string): Handler<B> {
+  return (n, b, cx) => {
+    const t = arg(n, 0, cx);
+    if (t) (b as Rec)[field] = t.text;
+  };
+}
+
+export function enumField<B>(field: keyof B & string, values: readonly string[], upper = true): Handler<B> {
+  return (n, b, cx) => {
+    const t = arg(n, 0, cx);
+    if (!t) return;
+    const v = upper ? t.text.toUpperCase() : t.text;
+    if (values.includes(v)) (b as Rec)[field] = v;
+    else cx.diags.warn('W_BAD_VALUE', t.loc, `${n.key.text}: '${t.text}' is not one of ${values.join(', ')} - ignored`);
+  };
+}
+
+export function scriptField<B>(field: keyof B & string): Handler<B> {
+  return (n, b, cx) => {
+    const s = readScript(n, cx);
+    if (s) (b as Rec)[field] = s;
+  };
+}
+
+/**
+ * A script command as keepalived reads it (notify_script_init): the line is
+ * re-split with quotes and escapes; word 1 is the command (split again into
+ * argv), words 2 and 3 the optional user and group.
+ */
+export function readScript(n: Node, cx: Ctx): ScriptCommand | undefined {
+  const line = splitQuotedEscaped(n.raw);
+  if (line.error) {
+    cx.diags.warn('W_BAD_SCRIPT', n.loc, `${n.key.text}: ${line.error} - ignored`);
+    return undefined;
+  }
+  const cmd = line.words[1];
+  if (cmd === undefined || cmd.trim() === '') {
+    cx.diags.warn('W_MISSING_PARAMETER', n.loc, `'${n.key.text}' is missing its script - ignored`);
+    return undefined;
+  }
+  const argv = splitQuotedEscaped(cmd);
+  if (argv.error || argv.words.length === 0) {
+    cx.diags.warn('W_BAD_SCRIPT', n.args[0]?.loc ?? n.loc, `Unable to parse script '${cmd}' - ignored`);
+    return undefined;
+  }
+  const s: ScriptCommand = { raw: cmd, argv: argv.words, loc: n.args[0]?.loc ?? n.loc };
+  if (line.words[2] !== undefined) s.user = line.words[2];
+  if (line.words[3] !== undefined) s.group = line.words[3];
+  return s;
+}
+
+/** Check an interface name against the environment, like `keepalived -t`. */
+export function checkInterface(name: string, loc: Loc, what: string, cx: Ctx): void {
+  const exists = cx.env.interfaceExists;
+  if (exists && !exists(name)) {
+    cx.diags.warn('W_NO_INTERFACE', loc, `interface ${name} for ${what} doesn't exist`);
+  }
+}

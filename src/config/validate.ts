@@ -1,0 +1,283 @@
+/**
+ * From builders to the final model: defaults (global settings applied) and
+ * keepalived's semantic checks (vrrp.c vrrp_complete_instance and friends),
+ * each reported at the line that caused it. Values keepalived fixes up are
+ * fixed up the same way, with a warning naming the value used.
+ */
+import type { VipConfig } from './address';
+import type { Loc } from './diagnostics';
+import type {
+  GlobalConfig, KeepalivedConfig, SyncGroupConfig, TrackFileConfig, TrackProcessConfig, TrackRef, VrrpInstanceConfig,
+  VrrpScriptConfig,
+} from './model';
+import type { RootBuilder } from './parse';
+import type { Ctx } from './schema';
+import { finishGlobal } from './sections/global';
+import type { InstanceBuilder, ScriptBuilder, SyncGroupBuilder } from './sections/vrrp';
+
+const OWNER = 255;
+
+export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodelled'> {
+  const global = finishGlobal(r.global);
+  const vrrpScripts = r.scripts.map((s) => finishScript(s, cx)).filter((s): s is VrrpScriptConfig => !!s);
+  const trackFiles = r.trackFiles.filter((f) => {
+    if (f.file) return true;
+    cx.diags.warn('W_NO_FILE', f.loc, `No file set for track_file ${f.name} - removing`);
+    return false;
+  }) as TrackFileConfig[];
+  const trackProcesses = r.trackProcesses.filter((p) => {
+    if (p.process) return true;
+    cx.diags.warn('W_NO_PROCESS', p.loc, `No process set for vrrp_track_process ${p.name} - removing`);
+    return false;
+  }) as TrackProcessConfig[];
+  const names = { scripts: names_(vrrpScripts), files: names_(trackFiles), processes: names_(trackProcesses) };
+  const instances = r.instances
+    .map((b) => finishInstance(b, global, names, cx))
+    .filter((i): i is VrrpInstanceConfig => !!i);
+  checkDuplicateVrids(instances, cx);
+  const syncGroups = finishSyncGroups(r.syncGroups, instances, names, cx);
+  return {
+    global, vrrpScripts, trackFiles, trackProcesses, instances, syncGroups,
+    staticAddresses: r.staticAddresses, staticRoutes: r.staticRoutes, staticRules: r.staticRules,
+    virtualServerGroups: r.virtualServerGroups, virtualServers: r.virtualServers,
+  };
+}
+
+const names_ = (xs: Array<{ name: string }>): Set<string> => new Set(xs.map((x) => x.name));
+
+interface Names {
+  scripts: Set<string>;
+  files: Set<string>;
+  processes: Set<string>;
+}
+
+function finishScript(s: ScriptBuilder, cx: Ctx): VrrpScriptConfig | undefined {
+  if (!s.script) {
+    cx.diags.warn('W_NO_SCRIPT', s.loc, `No script set for vrrp_script ${s.name} - removing`);
+    return undefined;
+  }
+  const intervalMs = s.intervalMs ?? 1000;
+  const out: VrrpScriptConfig = {
+    name: s.name, loc: s.loc, script: s.script, intervalMs, timeoutMs: s.timeoutMs ?? intervalMs,
+    weight: s.weight, weightReverse: s.weightReverse, rise: s.rise ?? 1, fall: s.fall ?? 1, initFail: s.initFail,
+  };
+  if (s.user !== undefined) out.user = s.user;
+  if (s.group !== undefined) out.group = s.group;
+  return out;
+}
+
+/** Keep only references to defined objects; report the others at the reference. */
+function resolveRefs(refs: TrackRef[], known: Set<string>, owner: string, what: string, cx: Ctx): TrackRef[] {
+  return refs.filter((r) => {
+    if (known.has(r.name)) return true;
+    cx.diags.warn('W_UNRESOLVED_REFERENCE', r.loc, `(${owner}) ${what} ${r.name} not found, ignoring...`);
+    return false;
+  });
+}
+
+function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: Ctx): VrrpInstanceConfig | undefined {
+  if (b.virtualRouterId === undefined) {
+    cx.diags.error('E_NO_VRID', b.loc, `(${b.name}) the virtual router id must be set - instance ignored`);
+    return undefined;
+  }
+  const family = instanceFamily(b, cx);
+  const version = instanceVersion(b, family, g, cx);
+  const strictMode = b.strictMode ?? g.vrrpStrict;
+  const priority = b.priority ?? (b.state === 'MASTER' ? OWNER : 100);
+  const ifname = b.interface ?? g.defaultInterface;
+  for (const v of [...b.vips, ...b.evips]) if (!v.ifname) v.ifname = ifname;
+  const inst: VrrpInstanceConfig = {
+    name: b.name, loc: b.loc, state: b.state ?? (priority === OWNER ? 'MASTER' : 'BACKUP'), interface: ifname,
+    virtualRouterId: b.virtualRouterId, priority, advertIntMs: advertInterval(b, version, cx), version, family,
+    virtualIpaddress: b.vips, virtualIpaddressExcluded: b.evips, virtualRoutes: b.routes, virtualRules: b.rules,
+    trackInterface: b.trackInterface,
+    trackScript: resolveRefs(b.trackScript, names.scripts, b.name, 'track script', cx),
+    trackFile: resolveRefs(b.trackFile, names.files, b.name, 'track file', cx),
+    trackProcess: resolveRefs(b.trackProcess, names.processes, b.name, 'track process', cx),
+    nopreempt: b.nopreempt, preemptDelayMs: b.preemptDelayMs ?? 0, accept: false,
+    garpMasterDelayMs: b.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+    garpMasterRepeat: b.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+    garpMasterRefreshMs: b.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+    garpMasterRefreshRepeat: b.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpLowerPrioDelayMs: b.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs,
+    garpLowerPrioRepeat: b.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat,
+    garpIntervalMs: b.garpIntervalMs ?? g.vrrpGarpIntervalMs,
+    gnaIntervalMs: b.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
+    lowerPrioNoAdvert: b.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
+    higherPrioSendAdvert: b.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+    unicastPeer: b.unicastPeer, unicastTtl: b.unicastTtl ?? 255,
+    mcastDstIp: b.mcastDstIp ?? (family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6),
+    vmacXmitBase: b.vmacXmitBase, dontTrackPrimary: b.dontTrackPrimary,
+    skipCheckAdvAddr: b.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: b.checkUnicastSrc ?? g.vrrpCheckUnicastSrc,
+    strictMode, smtpAlert: b.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false, notify: b.notify,
+    notifyPriorityChanges: b.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges, debug: b.debug,
+    nativeIpv6: b.nativeIpv6, downTimerAdverts: b.downTimerAdverts ?? g.vrrpDownTimerAdverts,
+    v3ChecksumAsV2: b.v3ChecksumAsV2, other: b.other,
+  };
+  copyOptional(b, inst);
+  checkStrict(inst, b, cx);
+  checkAuthentication(inst, b, cx);
+  checkPreempt(inst, b, cx);
+  checkUnicast(inst, b, cx);
+  inst.accept = b.accept ?? (priority === OWNER ? true : !strictMode);
+  return inst;
+}
+
+function copyOptional(b: InstanceBuilder, inst: VrrpInstanceConfig): void {
+  if (b.unicastSrcIp !== undefined) inst.unicastSrcIp = b.unicastSrcIp;
+  if (b.mcastSrcIp !== undefined) inst.mcastSrcIp = b.mcastSrcIp;
+  if (b.kernelRxBufSize !== undefined) inst.kernelRxBufSize = b.kernelRxBufSize;
+  if (b.useVmac) inst.useVmac = { name: b.useVmac.name ?? `vrrp.${b.virtualRouterId}` };
+}
+
+/** The family of the first VIP; VIPs of the other family move to the excluded list (as keepalived). */
+function instanceFamily(b: InstanceBuilder, cx: Ctx): 4 | 6 {
+  const first = b.vips[0] ?? b.unicastPeer[0];
+  const family = first?.family ?? 4;
+  const keep: VipConfig[] = [];
+  for (const v of b.vips) {
+    if (v.family === family) { keep.push(v); continue; }
+    cx.diags.warn('W_VIP_FAMILY_MISMATCH', v.loc,
+      `(${b.name}) address ${v.address} is not IPv${family} like the instance - moving to virtual_ipaddress_excluded`);
+    b.evips.push(v);
+  }
+  b.vips = keep;
+  return family;
+}
+
+function instanceVersion(b: InstanceBuilder, family: 4 | 6, g: GlobalConfig, cx: Ctx): 2 | 3 {
+  if (family === 6) {
+    if (b.version === 2) {
+      cx.diags.warn('W_IPV6_VERSION_2', b.locs.version ?? b.loc, `(${b.name}) cannot use IPv6 with VRRP version 2; setting version 3`);
+    }
+    return 3;
+  }
+  return b.version ?? g.vrrpVersion;
+}
+
+/** v2: whole seconds 1..255 (rounded); v3: 10 ms units up to 40.95 s (rounded). */
+function advertInterval(b: InstanceBuilder, version: 2 | 3, cx: Ctx): number {
+  const ms = b.advertIntMs ?? 1000;
+  const loc = b.locs.advert_int ?? b.loc;
+  const [unit, max] = version === 2 ? [1000, 255_000] : [10, 40_950];
+  if (ms > max) {
+    cx.diags.warn('W_ADVERT_INT', loc, `(${b.name}) VRRPv${version} advertisement interval ${ms / 1000}s is out of range - setting to ${max / 1000}s`);
+    return max;
+  }
+  if (ms % unit === 0) return ms;
+  const used = Math.max(unit, Math.round(ms / unit) * unit);
+  const what = version === 2 ? 'must be an integer' : 'must be in units of 10ms';
+  cx.diags.warn('W_ADVERT_INT', loc, `(${b.name}) VRRPv${version} advertisement interval ${ms / 1000}s ${what} - rounding to ${used / 1000}s`);
+  return used;
+}
+
+function checkStrict(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): void {
+  if (!inst.strictMode) return;
+  if ((inst.state === 'MASTER') !== (inst.priority === OWNER) && b.state !== undefined) {
+    cx.diags.warn('W_STRICT_STATE', b.locs.state ?? b.loc, `(${b.name}) State MASTER must match being address owner`);
+    inst.state = inst.priority === OWNER ? 'MASTER' : 'BACKUP';
+  }
+  if (inst.unicastPeer.length > 0) {
+    cx.diags.warn('W_STRICT_UNICAST', b.locs.unicast_peer ?? b.loc, `(${b.name}) Unicast peers are not supported in strict mode`);
+  }
+}
+
+function checkAuthentication(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): void {
+  if (!b.authType && b.authPass === undefined) return;
+  const loc = b.locs.authentication ?? b.loc;
+  const ignore = (code: string, why: string): void => cx.diags.warn(code, loc, `(${b.name}) ${why} Ignoring.`);
+  if (!b.authType) return ignore('W_AUTH_NO_TYPE', 'auth_pass given without auth_type.');
+  if (inst.strictMode) return ignore('W_AUTH_STRICT', 'Strict mode does not support authentication.');
+  if (inst.version === 3) return ignore('W_AUTH_V3', 'VRRP version 3 does not support authentication.');
+  if (!b.authPass) return ignore('W_AUTH_NO_PASS', 'Authentication specified but no password given.');
+  if (inst.family === 6 && b.authType === 'AH') return ignore('W_AUTH_AH_IPV6', 'Cannot use AH authentication with IPv6.');
+  inst.authentication = { type: b.authType, password: b.authPass };
+  if (b.authType === 'AH' && inst.state === 'MASTER' && inst.priority !== OWNER) {
+    cx.diags.warn('W_AUTH_AH_MASTER', b.locs.state ?? loc,
+      `(${b.name}) Initial state master is incompatible with AH authentication - using state BACKUP`);
+    inst.state = 'BACKUP';
+  }
+}
+
+function checkPreempt(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): void {
+  const loc = (k: string): Loc => b.locs[k] ?? b.loc;
+  if (inst.nopreempt && inst.priority === OWNER) {
+    cx.diags.warn('W_NOPREEMPT_OWNER', loc('nopreempt'), `(${b.name}) nopreempt is incompatible with priority 255 - resetting nopreempt`);
+    inst.nopreempt = false;
+  }
+  if (inst.state === 'MASTER' && inst.nopreempt) {
+    cx.diags.warn('W_NOPREEMPT_MASTER', loc('nopreempt'), `(${b.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    inst.nopreempt = false;
+  }
+  if (inst.state === 'MASTER' && inst.preemptDelayMs) {
+    cx.diags.warn('W_PREEMPT_DELAY_MASTER', loc('preempt_delay'), `(${b.name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+    inst.preemptDelayMs = 0;
+  }
+  if (inst.preemptDelayMs && (inst.strictMode || inst.nopreempt)) {
+    const why = inst.strictMode ? 'strict mode' : 'nopreempt mode';
+    cx.diags.warn('W_PREEMPT_DELAY', loc('preempt_delay'), `(${b.name}) preempt_delay is incompatible with ${why} - resetting`);
+    inst.preemptDelayMs = 0;
+  }
+}
+
+function checkUnicast(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): void {
+  for (const p of inst.unicastPeer) {
+    if (p.family !== inst.family) {
+      cx.diags.warn('W_PEER_FAMILY', p.loc, `(${b.name}) unicast peer ${p.address} is not IPv${inst.family} - ignoring`);
+    }
+  }
+  inst.unicastPeer = inst.unicastPeer.filter((p) => p.family === inst.family);
+  if (b.mcastDstIp && inst.unicastPeer.length > 0) {
+    cx.diags.warn('W_MCAST_WITH_UNICAST', b.locs.mcast_dst_ip ?? b.loc, `(${b.name}) multicast destination specified with unicast - ignoring`);
+  }
+}
+
+/** RFC 5798: a VRID identifies one virtual router per LAN (interface + family). */
+function checkDuplicateVrids(instances: VrrpInstanceConfig[], cx: Ctx): void {
+  const seen = new Map<string, VrrpInstanceConfig>();
+  for (const i of instances) {
+    const unicast = i.unicastPeer.length > 0;
+    const key = `${i.useVmac ? i.useVmac.name : i.interface}|${i.family}|${i.virtualRouterId}|${unicast ? 'u' : 'm'}`;
+    const other = seen.get(key);
+    if (other) {
+      cx.diags.error('E_DUPLICATE_VRID', i.loc,
+        `(${i.name}) duplicate VRID conflict with ${other.name} VRID ${i.virtualRouterId} on ${i.interface} (IPv${i.family})`);
+    } else seen.set(key, i);
+  }
+}
+
+function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceConfig[], names: Names, cx: Ctx): SyncGroupConfig[] {
+  const byName = new Map(instances.map((i) => [i.name, i]));
+  const out: SyncGroupConfig[] = [];
+  for (const b of builders) {
+    const members: string[] = [];
+    for (const m of b.group) {
+      const inst = byName.get(m.name);
+      if (!inst) {
+        cx.diags.warn('W_UNRESOLVED_REFERENCE', m.loc, `Virtual router ${m.name} specified in sync group ${b.name} doesn't exist - ignoring`);
+      } else if (inst.syncGroup) {
+        cx.diags.error('E_SYNC_GROUP_MEMBER', m.loc, `Virtual router ${m.name} cannot exist in more than one sync group; ignoring ${b.name}`);
+      } else {
+        inst.syncGroup = b.name;
+        members.push(m.name);
+      }
+    }
+    if (members.length === 0) {
+      cx.diags.warn('W_EMPTY_SYNC_GROUP', b.loc, `Sync group ${b.name} has no virtual router(s) - removing`);
+      continue;
+    }
+    if (members.length === 1) {
+      cx.diags.warn('W_SYNC_GROUP_ONE', b.loc, `Sync group ${b.name} has only 1 virtual router(s) - this probably isn't what you want`);
+    }
+    out.push({
+      name: b.name, loc: b.loc, group: members, trackInterface: b.trackInterface,
+      trackScript: resolveRefs(b.trackScript, names.scripts, b.name, 'track script', cx),
+      trackFile: resolveRefs(b.trackFile, names.files, b.name, 'track file', cx),
+      trackProcess: resolveRefs(b.trackProcess, names.processes, b.name, 'track process', cx),
+      notify: b.notify, smtpAlert: b.smtpAlert, globalTracking: b.globalTracking,
+      syncGroupTrackingWeight: b.syncGroupTrackingWeight,
+    });
+  }
+  return out;
+}
