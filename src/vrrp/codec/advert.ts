@@ -203,6 +203,7 @@ export function decodeAdvert(buf: Buffer, opts: DecodeOptions): DecodeResult {
   if (len < VRRP_HEADER_LEN) {
     return drop('packet_len_err', `${len} bytes is shorter than the ${VRRP_HEADER_LEN}-byte VRRP header`);
   }
+  if (opts === null || typeof opts !== 'object') return drop('addr_family_err', 'no packet context');
   const family = opts.family;
   if (family !== 4 && family !== 6) return drop('addr_family_err', `unknown address family ${String(family)}`);
 
@@ -252,7 +253,7 @@ export function decodeAdvert(buf: Buffer, opts: DecodeOptions): DecodeResult {
     if (pseudo < 0) return drop('checksum_err', `cannot build the IPv6 pseudo-header from src ${String(opts.src)} dst ${String(opts.dst)}`);
     if (!verifiesWith(buf, 0, len, pseudo)) return drop('checksum_err', `checksum 0x${hex4(buf)} does not verify (${variant})`);
   } else {
-    const accept = opts.acceptChecksum ?? DEFAULT_ACCEPT;
+    const accept = Array.isArray(opts.acceptChecksum) ? opts.acceptChecksum : DEFAULT_ACCEPT;
     let matched: ChecksumVariant | null = null;
     let unparsable = false;
     for (let i = 0; i < accept.length; i++) {

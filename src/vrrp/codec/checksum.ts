@@ -8,8 +8,12 @@
  *    length (32 bits), 3 zero bytes, next header 112.
  *  - VRRPv3 IPv4: keepalived (and FRR) add an IPv4 pseudo-header
  *    (src, dst, zero, protocol 112, 16-bit length) like UDP's ('pseudo');
- *    RFC 9568 and Cisco/Juniper/Arista use the VRRP message only ('plain',
- *    keepalived's `v3_checksum_as_v2`). keepalived built with
+ *    RFC 9568 and Cisco/Juniper/Arista use the VRRP message only ('plain').
+ *    keepalived's man page: "Some manufacturers (e.g. Cisco and Juniper)
+ *    interpret RFC5798 5.2.8 as applying only to IPv6 ... For compliance with
+ *    RFC9568, this option [v3_checksum_as_v2] should be set." That option
+ *    exists from keepalived 2.2.8: 2.2.7 always sends 'pseudo' and accepts
+ *    only 'pseudo' (plus the fallback below). keepalived built with
  *    OLD_CHKSUM_COMPAT and `old_unicast_checksum` puts the multicast group
  *    224.0.0.18 in the pseudo-header even when it sends to a unicast peer
  *    ('pseudo-mcast').

@@ -181,10 +181,16 @@ test('decode never throws on hostile option values', () => {
     { family: 6, src: 1, dst: {}, ttl: 255 },
     { family: 4, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, acceptChecksum: ['bogus'] },
     { family: 'x', ttl: 'y' },
+    { family: 4, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, acceptChecksum: ['plain'] },
+    undefined,
+    null,
   ];
   for (const o of hostile) {
     const r = decodeAdvert(bytes, o as DecodeOptions);
     assert.equal(r.ok, false);
   }
+  // A non-array acceptChecksum falls back to the default list.
+  const lenient = decodeAdvert(bytes, { family: 4, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, acceptChecksum: 5 } as unknown as DecodeOptions);
+  assert.equal(lenient.ok, true);
   assert.equal(decodeAdvert('not a buffer' as unknown as Buffer, { family: 4, src: '', dst: '', ttl: 255 }).ok, false);
 });
