@@ -1,0 +1,405 @@
+/**
+ * The daemon: the composition root that turns a validated configuration into
+ * running VRRP instances, sync groups and trackers, wired to real (or fake)
+ * adapters, and keeps them in line with the configuration across reloads.
+ *
+ * Nothing in here does I/O itself: adapters come in through DaemonDeps, so
+ * the same class runs in the Linux daemon and in tests on the in-memory LAN.
+ */
+import type { KeepalivedConfig, VrrpInstanceConfig, SyncGroupConfig } from '../config/model';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/log';
+import type { AddressManager, Announcer, Family, LinkWatcher, VrrpTransport } from '../net/ports';
+import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '../notify';
+import { VrrpInstance, type TransitionEvent } from '../vrrp/instance';
+import { SyncGroup, type GroupTransitionEvent } from '../vrrp/sync-group';
+import { planReload, sameConfig } from './reload';
+import { instanceSettingsFrom, transportKeyFor, describeVip } from './settings';
+import type { DaemonStatusView, InstanceStatusView } from './status';
+import { TrackerHub, type TrackerFactories } from './trackers';
+import { TransportPool, type PoolKey } from './transport-pool';
+
+export interface NetAdapters {
+  openTransport(key: PoolKey, sourceAddress: string): VrrpTransport;
+  addresses: AddressManager;
+  announcer: Announcer;
+  links: LinkWatcher & { primaryAddress(ifname: string, family: Family): string | undefined };
+}
+
+/** What the daemon needs of the Notifier. */
+export interface NotifierPort {
+  vrrpTransition(t: VrrpTransition): Promise<void>;
+  vrrpEvent(e: { name: string; event: 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY'; priority: number; script?: NotifyScripts['master'] }): Promise<void>;
+}
+
+export interface DaemonDeps {
+  clock: Clock;
+  logger: Logger;
+  net: NetAdapters;
+  notifier: NotifierPort;
+  trackers: TrackerFactories;
+  /** Notify script specs for an instance or group (resolves users); default: none. */
+  scriptsFor?: (owner: VrrpInstanceConfig | SyncGroupConfig) => NotifyScripts;
+  /** Wall-clock ms for status (default Date.now). */
+  wallNow?: () => number;
+}
+
+interface Running {
+  cfg: VrrpInstanceConfig;
+  inst: VrrpInstance;
+  started: boolean;
+  unsub: (() => void)[];
+  /** Tracker subscriptions, replaced on reload. */
+  trackerUnsub: (() => void)[];
+  /** Push current tracker states into the instance; true while a weight-0 script has no result yet. */
+  applyTrackers: () => boolean;
+}
+
+interface RunningGroup {
+  cfg: SyncGroupConfig;
+  group: SyncGroup;
+  unsub: () => void;
+}
+
+const NOTIFY_STATES: Partial<Record<string, NotifyState>> = { MASTER: 'MASTER', BACKUP: 'BACKUP', FAULT: 'FAULT', STOP: 'STOP' };
+
+export class Daemon {
+  private config: KeepalivedConfig;
+  private readonly pool: TransportPool;
+  private readonly running = new Map<string, Running>();
+  private readonly groups = new Map<string, RunningGroup>();
+  private readonly hub: TrackerHub;
+  private readonly log: Logger;
+  private readonly startedAt: number;
+  private stopping: Promise<void> | undefined;
+  /** Instances whose interface or source address was missing at start. */
+  private readonly broken = new Map<string, string>();
+
+  constructor(config: KeepalivedConfig, private readonly deps: DaemonDeps) {
+    this.config = config;
+    this.log = deps.logger;
+    this.pool = new TransportPool((key) => deps.net.openTransport(key, key.mode.startsWith('unicast:') ? key.mode.slice(8) : this.sourceFor(key.ifname, key.family)));
+    this.hub = new TrackerHub(deps.trackers, deps.logger);
+    this.startedAt = (deps.wallNow ?? Date.now)();
+    const links = deps.net.links;
+    links.onLink((s) => this.onLink(s.ifname, s.up));
+    links.onAddressRemoved((ifname, address) => {
+      for (const r of this.running.values()) if (vipIfnames(r.cfg).has(ifname)) r.inst.addressRemoved(address);
+    });
+  }
+
+  /** Start everything the configuration describes. */
+  start(): void {
+    this.hub.sync(this.config.vrrpScripts, this.config.trackFiles);
+    for (const cfg of this.config.instances) this.add(cfg);
+    this.syncGroups();
+    for (const r of this.running.values()) this.maybeStart(r);
+  }
+
+  /**
+   * Apply a new configuration (SIGHUP). Unchanged instances keep their state,
+   * VIPs and timers; a priority-only change is applied in place; other changed
+   * instances are rebuilt; removed instances release their VIPs.
+   */
+  async reload(next: KeepalivedConfig): Promise<{ unchanged: number; changed: number; added: number; removed: number }> {
+    const plan = planReload(this.config.instances, next.instances, (c) => c.name);
+    this.config = next;
+    this.hub.sync(next.vrrpScripts, next.trackFiles);
+    for (const cfg of plan.removed) await this.remove(cfg.name);
+    for (const [before, after] of plan.changed) {
+      if (sameConfig({ ...before, priority: 0 }, { ...after, priority: 0 })) {
+        const r = this.running.get(after.name);
+        if (r) {
+          r.cfg = after;
+          r.inst.setPriority(after.priority);
+          this.log.info(`(${after.name}) priority changed to ${after.priority} on reload`);
+          continue;
+        }
+      }
+      await this.remove(before.name);
+      this.add(after);
+    }
+    for (const cfg of plan.unchanged) {
+      const r = this.running.get(cfg.name);
+      if (r) r.cfg = cfg;
+    }
+    for (const cfg of plan.added) this.add(cfg);
+    this.syncGroups();
+    for (const r of this.running.values()) {
+      this.bindTrackers(r);
+      this.maybeStart(r);
+    }
+    return { unchanged: plan.unchanged.length, changed: plan.changed.length, added: plan.added.length, removed: plan.removed.length };
+  }
+
+  /** Stop: every MASTER sends priority 0 and releases its VIPs. Idempotent. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        this.hub.stop();
+        for (const g of this.groups.values()) {
+          g.unsub();
+          g.group.close();
+        }
+        this.groups.clear();
+        await Promise.all([...this.running.keys()].map((n) => this.remove(n, true)));
+      })();
+    }
+    return this.stopping;
+  }
+
+  instance(name: string): VrrpInstance | undefined {
+    return this.running.get(name)?.inst;
+  }
+
+  status(): DaemonStatusView {
+    const wall = this.deps.wallNow ?? Date.now;
+    const clockToWall = (t: number | null) => (t === null ? this.startedAt : wall() - (this.deps.clock.now() - t));
+    const instances: InstanceStatusView[] = [];
+    for (const r of this.running.values()) instances.push(this.instanceView(r, clockToWall));
+    for (const [name, why] of this.broken) {
+      const cfg = this.config.instances.find((c) => c.name === name);
+      if (cfg) instances.push(brokenView(cfg, why, this.startedAt));
+    }
+    return {
+      routerId: this.config.global.routerId,
+      pid: process.pid,
+      startedAtMs: this.startedAt,
+      instances,
+      syncGroups: [...this.groups.values()].map((g) => ({ name: g.cfg.name, state: g.group.state === 'INIT' ? 'INIT' : g.group.state, members: g.cfg.group })),
+    };
+  }
+
+  private sourceFor(ifname: string, family: Family): string {
+    const src = this.deps.net.links.primaryAddress(ifname, family);
+    if (src === undefined) throw new Error(`interface ${ifname} has no ${family === 4 ? 'IPv4' : 'IPv6 link-local'} address`);
+    return src;
+  }
+
+  private add(cfg: VrrpInstanceConfig): void {
+    const settings = instanceSettingsFrom(cfg);
+    let transport: VrrpTransport;
+    try {
+      const src = settings.sourceAddress ?? this.sourceFor(cfg.interface, cfg.family);
+      settings.sourceAddress = src;
+      transport = this.pool.acquire(transportKeyFor(cfg, src), cfg.virtualRouterId);
+    } catch (e) {
+      const why = (e as Error).message;
+      this.broken.set(cfg.name, why);
+      this.log.error(`(${cfg.name}) cannot run: ${why} - instance stays in FAULT`);
+      return;
+    }
+    this.broken.delete(cfg.name);
+    const inst = new VrrpInstance({
+      settings,
+      clock: this.deps.clock,
+      transport,
+      addresses: this.deps.net.addresses,
+      announcer: this.deps.net.announcer,
+      logger: this.log,
+    });
+    const r: Running = { cfg, inst, started: false, unsub: [], trackerUnsub: [], applyTrackers: () => false };
+    r.unsub.push(inst.onTransition((e) => this.onTransition(r, e)));
+    r.unsub.push(
+      inst.onNotify((e) => {
+        if (e.event !== 'master_rx_lower_pri') return;
+        void this.deps.notifier.vrrpEvent({
+          name: cfg.name,
+          event: 'MASTER_RX_LOWER_PRI',
+          priority: e.priority,
+          script: this.deps.scriptsFor ? scriptOf(this.deps.scriptsFor(r.cfg), 'masterRxLowerPri') : undefined,
+        });
+      }),
+    );
+    this.running.set(cfg.name, r);
+    const link = this.deps.net.links.linkState(cfg.interface);
+    if (!cfg.dontTrackPrimary && link && !link.up) inst.fault(true, `interface ${cfg.interface}`);
+    this.bindTrackers(r);
+  }
+
+  /** (Re)subscribe an instance to its trackers (its own and its sync group's). */
+  private bindTrackers(r: Running): void {
+    for (const u of r.trackerUnsub.splice(0)) u();
+    const group = this.config.syncGroups.find((g) => g.group.includes(r.cfg.name));
+    const refs = {
+      script: [...r.cfg.trackScript, ...(group?.trackScript ?? [])],
+      file: [...r.cfg.trackFile, ...(group?.trackFile ?? [])],
+      iface: [...r.cfg.trackInterface, ...(group?.trackInterface ?? [])],
+    };
+    const apply = () => {
+      let pending = false;
+      for (const ref of refs.script) {
+        const s = this.hub.scriptInput(ref);
+        if (!s) continue;
+        pending ||= s.pending;
+        r.inst.setTracker(`script ${ref.name}`, s.input);
+      }
+      for (const ref of refs.file) {
+        const f = this.hub.fileInput(ref);
+        if (f) r.inst.setTracker(`file ${ref.name}`, f);
+      }
+      for (const ref of refs.iface) {
+        const up = this.deps.net.links.linkState(ref.name)?.up ?? false;
+        r.inst.setTracker(`interface ${ref.name}`, { weight: ref.weight ?? 0, reverse: ref.reverse, failed: !up });
+      }
+      return pending;
+    };
+    for (const ref of refs.script) {
+      r.trackerUnsub.push(this.hub.watch('script', ref.name, () => {
+        apply();
+        this.maybeStart(r);
+      }));
+    }
+    for (const ref of refs.file) r.trackerUnsub.push(this.hub.watch('file', ref.name, () => apply()));
+    r.applyTrackers = apply;
+    apply();
+  }
+
+  /** keepalived holds an instance in INIT until every weight-0 script has a first result. */
+  private maybeStart(r: Running): void {
+    if (r.started || this.stopping) return;
+    if (r.applyTrackers()) return;
+    r.started = true;
+    r.inst.start();
+  }
+
+  private async remove(name: string, shutdown = false): Promise<void> {
+    const r = this.running.get(name);
+    if (!r) return;
+    this.running.delete(name);
+    await r.inst.stop();
+    for (const u of [...r.unsub, ...r.trackerUnsub]) u();
+    if (!shutdown) this.log.info(`(${name}) removed by reload: VIPs released`);
+  }
+
+  private onLink(ifname: string, up: boolean): void {
+    for (const r of this.running.values()) {
+      if (r.cfg.interface === ifname && !r.cfg.dontTrackPrimary) {
+        r.inst.fault(!up, `interface ${ifname}`);
+        if (up) r.inst.reassertAddresses();
+      } else if (up && vipIfnames(r.cfg).has(ifname)) {
+        // A link flap removes global IPv6 addresses: a MASTER puts its VIPs back.
+        r.inst.reassertAddresses();
+      }
+      const tracked = [...r.cfg.trackInterface, ...(this.config.syncGroups.find((g) => g.group.includes(r.cfg.name))?.trackInterface ?? [])];
+      for (const ref of tracked) {
+        if (ref.name === ifname) r.inst.setTracker(`interface ${ifname}`, { weight: ref.weight ?? 0, reverse: ref.reverse, failed: !up });
+      }
+    }
+  }
+
+  private syncGroups(): void {
+    for (const g of this.groups.values()) {
+      g.unsub();
+      g.group.close();
+    }
+    this.groups.clear();
+    for (const cfg of this.config.syncGroups) {
+      const members = cfg.group.map((n) => this.running.get(n)?.inst).filter((x): x is VrrpInstance => x !== undefined);
+      if (members.length === 0) continue;
+      const group = new SyncGroup(cfg.name, members, this.log, () => this.deps.clock.now());
+      const unsub = group.onTransition((e) => this.onGroupTransition(cfg, e));
+      this.groups.set(cfg.name, { cfg, group, unsub });
+    }
+  }
+
+  private onTransition(r: Running, e: TransitionEvent): void {
+    const state = NOTIFY_STATES[e.to];
+    if (!state) return;
+    const g = this.config.global;
+    void this.deps.notifier.vrrpTransition({
+      kind: 'INSTANCE',
+      name: r.cfg.name,
+      state,
+      priority: e.priority,
+      scripts: this.deps.scriptsFor?.(r.cfg),
+      notifyDeleted: r.cfg.notify.deleted !== undefined,
+      smtpAlert: r.cfg.smtpAlert || (g.smtpAlertVrrp ?? g.smtpAlert ?? false),
+    });
+  }
+
+  private onGroupTransition(cfg: SyncGroupConfig, e: GroupTransitionEvent): void {
+    const state = NOTIFY_STATES[e.to];
+    if (!state) return;
+    const g = this.config.global;
+    void this.deps.notifier.vrrpTransition({
+      kind: 'GROUP',
+      name: cfg.name,
+      state,
+      priority: 0,
+      scripts: this.deps.scriptsFor?.(cfg),
+      smtpAlert: cfg.smtpAlert || (g.smtpAlertVrrp ?? g.smtpAlert ?? false),
+    });
+  }
+
+  private instanceView(r: Running, toWall: (t: number | null) => number): InstanceStatusView {
+    const s = r.inst.status();
+    const c = r.cfg;
+    return {
+      name: s.name,
+      version: s.version,
+      family: s.family,
+      state: s.state,
+      ifname: s.ifname,
+      vrid: s.vrid,
+      basePriority: s.basePriority,
+      effectivePriority: s.effectivePriority,
+      masterPriority: s.masterPriority,
+      masterAddress: s.masterAddress ?? undefined,
+      sourceAddress: s.sourceAddress,
+      mcastGroup: c.unicastPeer.length ? undefined : c.mcastDstIp,
+      unicastPeers: c.unicastPeer.map((p) => p.address),
+      adverIntervalMs: s.advertIntervalMs,
+      masterAdverIntervalMs: s.masterAdverIntervalMs,
+      masterDownIntervalMs: s.masterDownIntervalMs,
+      lastTransitionMs: toWall(s.lastTransitionAt),
+      accept: c.accept,
+      nopreempt: c.nopreempt,
+      preemptDelayMs: c.preemptDelayMs,
+      authType: c.authentication === undefined ? 0 : c.authentication.type === 'PASS' ? 1 : 2,
+      vips: c.virtualIpaddress.map(describeVip),
+      vipsSet: s.vipsSet,
+      garp: {
+        delayMs: c.garpMasterDelayMs,
+        repeat: c.garpMasterRepeat,
+        refreshMs: c.garpMasterRefreshMs,
+        refreshRepeat: c.garpMasterRefreshRepeat,
+        lowerPrioDelayMs: c.garpLowerPrioDelayMs,
+        lowerPrioRepeat: c.garpLowerPrioRepeat,
+      },
+      lowerPrioNoAdvert: c.lowerPrioNoAdvert,
+      higherPrioSendAdvert: c.higherPrioSendAdvert,
+      downTimerAdverts: c.downTimerAdverts,
+      smtpAlert: c.smtpAlert,
+      faults: s.faults,
+      counters: s.counters,
+      trackers: s.trackers.map((t) => ({
+        kind: t.name.split(' ')[0],
+        name: t.name.split(' ').slice(1).join(' '),
+        ok: !('failed' in t.input) || !t.input.failed,
+        weight: t.input.weight,
+      })),
+    };
+  }
+}
+
+function scriptOf(s: NotifyScripts, key: 'masterRxLowerPri'): NotifyScripts['master'] {
+  return (s as Record<string, NotifyScripts['master']>)[key];
+}
+
+function vipIfnames(c: VrrpInstanceConfig): Set<string> {
+  return new Set([c.interface, ...c.virtualIpaddress.map((v) => v.ifname), ...c.virtualIpaddressExcluded.map((v) => v.ifname)]);
+}
+
+function brokenView(c: VrrpInstanceConfig, why: string, at: number): InstanceStatusView {
+  return {
+    name: c.name, version: c.version, family: c.family, state: 'FAULT', ifname: c.interface, vrid: c.virtualRouterId,
+    basePriority: c.priority, effectivePriority: c.priority, masterPriority: 0, sourceAddress: '', unicastPeers: [],
+    adverIntervalMs: c.advertIntMs, masterAdverIntervalMs: c.advertIntMs, masterDownIntervalMs: 0, lastTransitionMs: at,
+    accept: c.accept, nopreempt: c.nopreempt, preemptDelayMs: c.preemptDelayMs, authType: 0,
+    vips: c.virtualIpaddress.map(describeVip), vipsSet: false,
+    garp: { delayMs: c.garpMasterDelayMs, repeat: c.garpMasterRepeat, refreshMs: c.garpMasterRefreshMs, refreshRepeat: c.garpMasterRefreshRepeat, lowerPrioDelayMs: c.garpLowerPrioDelayMs, lowerPrioRepeat: c.garpLowerPrioRepeat },
+    lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, downTimerAdverts: c.downTimerAdverts,
+    smtpAlert: c.smtpAlert, faults: [why], counters: {},
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Tracker hub: runs each configured vrrp_script and track_file once, however
+ * many instances and sync groups track it (as keepalived does), and feeds
+ * their states into the instances as TrackerInputs. Link states for
+ * track_interface come from the LinkWatcher.
+ *
+ * Scripts run as child processes (VrrpScriptTracker); nothing here waits on
+ * them, so a slow or hung check never delays an advert.
+ */
+import type { EventEmitter } from 'node:events';
+import type { TrackFileConfig, TrackRef, VrrpScriptConfig } from '../config/model';
+import type { Logger } from '../core/log';
+import type { TrackerInput } from '../vrrp/priority';
+import { sameConfig } from './reload';
+
+export type ScriptState = 'unknown' | 'ok' | 'fail';
+
+/** What the hub needs of a script runner (VrrpScriptTracker). */
+export interface ScriptRunner extends EventEmitter {
+  readonly status: ScriptState;
+  start(): void;
+  stop(): void;
+}
+
+/** What the hub needs of a track file watcher (TrackFileWatcher). */
+export interface FileWatcher extends EventEmitter {
+  readonly value: number;
+  start(): void;
+  stop(): void;
+}
+
+export interface TrackerFactories {
+  script(cfg: VrrpScriptConfig): ScriptRunner;
+  file(cfg: TrackFileConfig): FileWatcher;
+}
+
+type Listener = () => void;
+
+interface Entry<C, R> {
+  cfg: C;
+  runner: R;
+  listeners: Set<Listener>;
+}
+
+export class TrackerHub {
+  private readonly scripts = new Map<string, Entry<VrrpScriptConfig, ScriptRunner>>();
+  private readonly files = new Map<string, Entry<TrackFileConfig, FileWatcher>>();
+
+  constructor(
+    private readonly make: TrackerFactories,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Bring the set of running trackers in line with a configuration: unchanged
+   * ones keep running (and keep their state across a reload), changed ones
+   * restart, removed ones stop.
+   */
+  sync(scripts: readonly VrrpScriptConfig[], files: readonly TrackFileConfig[]): void {
+    this.syncKind(this.scripts, scripts, (c) => this.make.script(c), (r, l) => r.on('status', l));
+    this.syncKind(this.files, files, (c) => this.make.file(c), (r, l) => r.on('value', l));
+  }
+
+  private syncKind<C extends { name: string }, R extends { start(): void; stop(): void }>(
+    map: Map<string, Entry<C, R>>,
+    configs: readonly C[],
+    create: (c: C) => R,
+    subscribe: (r: R, l: Listener) => void,
+  ): void {
+    const wanted = new Map(configs.map((c) => [c.name, c]));
+    for (const [name, e] of map) {
+      const next = wanted.get(name);
+      if (next && sameConfig(next, e.cfg)) continue;
+      e.runner.stop();
+      map.delete(name);
+    }
+    for (const [name, cfg] of wanted) {
+      if (map.has(name)) continue;
+      const runner = create(cfg);
+      const entry: Entry<C, R> = { cfg, runner, listeners: new Set() };
+      subscribe(runner, () => {
+        for (const l of [...entry.listeners]) l();
+      });
+      map.set(name, entry);
+      try {
+        runner.start();
+      } catch (e) {
+        this.log.error(`tracker ${name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The TrackerInput for one `track_script` reference (undefined: unknown script). */
+  scriptInput(ref: TrackRef): { input: TrackerInput; pending: boolean } | undefined {
+    const e = this.scripts.get(ref.name);
+    if (!e) return undefined;
+    const weight = ref.weight ?? e.cfg.weight;
+    const reverse = ref.reverse ?? e.cfg.weightReverse;
+    const status = e.runner.status;
+    // A script with no result yet contributes nothing; a weight-0 one holds the instance in INIT (keepalived num_script_init).
+    return { input: { weight, reverse, failed: status === 'fail' }, pending: status === 'unknown' && weight === 0 };
+  }
+
+  fileInput(ref: TrackRef): TrackerInput | undefined {
+    const e = this.files.get(ref.name);
+    if (!e) return undefined;
+    return { kind: 'value', weight: ref.weight ?? e.cfg.weight, reverse: ref.reverse ?? e.cfg.weightReverse, value: e.runner.value };
+  }
+
+  /** Call `l` whenever the named script (kind 'script') or file changes; returns the unsubscribe. */
+  watch(kind: 'script' | 'file', name: string, l: Listener): () => void {
+    const e = kind === 'script' ? this.scripts.get(name) : this.files.get(name);
+    if (!e) return () => {};
+    e.listeners.add(l);
+    return () => e.listeners.delete(l);
+  }
+
+  stop(): void {
+    for (const e of this.scripts.values()) e.runner.stop();
+    for (const e of this.files.values()) e.runner.stop();
+    this.scripts.clear();
+    this.files.clear();
+  }
+}
