@@ -50,8 +50,8 @@ const ops: Record<string, (a: Args) => unknown> = {
     return t.counters;
   },
   'transport.close': (a) => {
+    // Kept in the map so a later send shows the closed transport's behaviour.
     transports.get(a.t as number)?.close();
-    transports.delete(a.t as number);
     return true;
   },
   'addr.add': (a) => (addrs ??= new NetlinkAddressManager()).add(a as unknown as VipSpec),
