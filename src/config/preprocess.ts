@@ -168,9 +168,13 @@ export class Preprocessor {
     return slice(l, i);
   }
 
-  /** `$NAME=value` (value may continue on following lines with a trailing `\`). */
+  /**
+   * `$NAME=value` (value may continue on following lines with a trailing `\`).
+   * keepalived.conf(5): "there must be no space before the '='" - `$NAME = v`
+   * is not a definition (keepalived check_definition()), the line is kept.
+   */
   private definition(l: SrcLine): boolean {
-    const m = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/.exec(l.text);
+    const m = /^\$([A-Za-z_][A-Za-z0-9_]*)=/.exec(l.text);
     if (!m) return false;
     let i = m[0].length;
     while (l.text[i] === ' ' || l.text[i] === '\t') i++;
