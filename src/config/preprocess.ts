@@ -192,6 +192,7 @@ export class Preprocessor {
   }
 
   private builtin(name: string, params: number[], l: SrcLine): string | undefined {
+    if (params.length > 0 && name !== '_RANDOM') return undefined;
     switch (name) {
       case '_PWD': return dirname(this.fileStack[this.fileStack.length - 1] ?? l.file);
       case '_INSTANCE': return this.opts.configId ?? '';
@@ -215,14 +216,15 @@ export class Preprocessor {
     while (pos >= 0 && pos + 1 < l.text.length) {
       const ref = parseRef(l.text, pos);
       const def = ref ? this.defs.get(ref.name) : undefined;
-      if (ref && def && (!def.multiline || ref.end === l.text.length)) {
+      // `${NAME n}` on a parameter that takes no arguments is no reference at all
+      // (keepalived find_definition() returns NULL): skip it, keep scanning the line.
+      if (ref && def && ref.params.length === 0 && (!def.multiline || ref.end === l.text.length)) {
         changed = true;
         if (def.multiline) {
           const [head, ...rest] = def.lines;
           const first = spliceLine(l, pos, ref.end, head ? head.text : '');
           return { first, rest };
         }
-        if (ref.params.length > 0) return undefined;
         const v = def.lines.map((x) => x.text).join('');
         l = spliceLine(l, pos, ref.end, v);
         pos = l.text.indexOf('$', pos + v.length);
