@@ -13,7 +13,7 @@
  */
 import { DiagnosticSink, type Loc } from './diagnostics';
 import {
-  decomment, locAt, slice, spliceLine, splitPieces, tokenize, type Piece, type SrcLine,
+  colAt, decomment, locAt, slice, spliceLine, splitPieces, tokenize, type Piece, type SrcLine,
 } from './lexer';
 
 /** File access used by the preprocessor (node implementation in fs.ts). */
@@ -221,9 +221,12 @@ export class Preprocessor {
       if (ref && def && ref.params.length === 0 && (!def.multiline || ref.end === l.text.length)) {
         changed = true;
         if (def.multiline) {
+          // Every line of the expansion is located at the reference (as keepalived
+          // reports them), so two uses of one definition stay distinguishable.
           const [head, ...rest] = def.lines;
           const first = spliceLine(l, pos, ref.end, head ? head.text : '');
-          return { first, rest };
+          const at = colAt(l, pos);
+          return { first, rest: rest.map((x) => ({ text: x.text, file: l.file, line: l.line, cols: new Array<number>(x.text.length).fill(at) })) };
         }
         const v = def.lines.map((x) => x.text).join('');
         l = spliceLine(l, pos, ref.end, v);
