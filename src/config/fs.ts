@@ -81,13 +81,25 @@ export const nodeConfigFs: ConfigFs = {
   },
 };
 
+/** Resolve `.` and `..` segments of an absolute path (as the kernel would, without symlinks). */
+function normalizeAbs(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
 /** A ConfigFs over an in-memory map of absolute paths (tests, fuzzing). */
 export function memoryConfigFs(files: Record<string, string>): ConfigFs {
   const names = Object.keys(files).sort();
   return {
     readFile: (p) => (p in files ? files[p] : { error: 'ENOENT' }),
     glob: (pattern) => {
-      const re = new RegExp('^' + pattern.split('/').map((s) => segmentRegex(s).source.slice(1, -1)).join('/') + '$');
+      const norm = pattern.startsWith('/') ? normalizeAbs(pattern) : pattern;
+      const re = new RegExp('^' + norm.split('/').map((s) => segmentRegex(s).source.slice(1, -1)).join('/') + '$');
       return names.filter((n) => re.test(n));
     },
     realpath: (p) => p,
