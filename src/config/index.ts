@@ -73,13 +73,22 @@ function run(opts: LoadOptions, feed: (pp: Preprocessor) => void): LoadResult {
 }
 
 /**
+ * Problems keepalived prints but reports at level CONFIG_OK for a plain
+ * `include` (lib/parser.c file_config_error() without INCLUDE_R/M/W/B): they
+ * do not change the exit status of `keepalived -t`.
+ */
+const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE']);
+
+/**
  * The exit status of `keepalived -t` (2.2.7, main.c config_test_exit()) for
  * these diagnostics: 0 clean; 4 when the configuration cannot run (file not
  * found and nothing else reported); 6 script-security problems; 5 any other
  * reported problem (keepalived keeps the *last-ranked* error class, so any
- * warning yields 5, even with a missing interface).
+ * warning yields 5, even with a missing interface). A missing or unreadable
+ * include file alone leaves the status at 0, as in keepalived.
  */
-export function configTestExitCode(diags: Diagnostic[]): number {
+export function configTestExitCode(all: Diagnostic[]): number {
+  const diags = all.filter((d) => !STATUS_NEUTRAL.has(d.code));
   if (diags.length === 0) return 0;
   if (diags.some((d) => d.code.startsWith('W_SCRIPT_SECURITY'))) return 6;
   if (diags.every((d) => d.code === 'E_FILE_NOT_FOUND')) return 4;
