@@ -29,6 +29,7 @@
  *    this is the first result).
  */
 import { EventEmitter } from 'node:events';
+import { constants as osConstants } from 'node:os';
 import { Clock, TimerHandle } from '../core/clock';
 import { Logger, nullLogger } from '../core/log';
 import { ExitResult, ProcessHandle, ProcessRunner } from '../notify/process';
@@ -71,6 +72,11 @@ export interface ScriptRunEvent {
   exit: ExitResult;
   timedOut: boolean;
   durationMs: number;
+}
+
+/** `SIGKILL` -> 9 (the number keepalived's WTERMSIG logs); unknown names are kept. */
+function signalNumber(name: string): number | string {
+  return (osConstants.signals as Record<string, number | undefined>)[name] ?? name;
 }
 
 /** Hysteresis state: keepalived's `result` and whether a result was seen yet. */
@@ -233,7 +239,8 @@ export class VrrpScriptTracker extends EventEmitter {
       success = r.code === 0;
       reason = success ? 'succeeded' : `failed (exited with status ${r.code})`;
     } else if (timedOut) reason = 'timed_out';
-    else if (r.kind === 'signaled') reason = `failed (due to signal ${r.signal})`;
+    // keepalived logs the signal number: "VRRP_Script(x) failed (due to signal 9)".
+    else if (r.kind === 'signaled') reason = `failed (due to signal ${signalNumber(r.signal)})`;
     else reason = `failed (${r.message})`;
 
     this.emit('run', { name: this.name, success, exit: r, timedOut, durationMs } satisfies ScriptRunEvent);
