@@ -63,7 +63,7 @@ export function parseTrackFileValue(text: string): TrackFileValue {
   }
   if (!any) return { ok: true, value: 0 };
   if (neg) v = -v;
-  if (v < LONG_MIN || v > LONG_MAX) return { ok: false, reason: `Invalid number ${neg ? LONG_MIN : LONG_MAX} (out of range)` };
+  if (v < LONG_MIN || v > LONG_MAX) return { ok: false, reason: `Invalid number ${neg ? LONG_MIN : LONG_MAX}` }; // strtol saturates (ERANGE)
   if (v < INT32_MIN || v > INT32_MAX_PLUS_1) return { ok: false, reason: `Invalid number ${v}` };
   return { ok: true, value: Number(v) };
 }
