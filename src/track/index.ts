@@ -2,6 +2,7 @@
 export * from './priority';
 export * from './script';
 export * from './file';
+export * from './script-check';
 /** For `-t`: a track script that does not exist or is not executable. */
 export { checkScriptPath, checkScriptSecurity } from '../notify/security';
 export type { ScriptPathDiagnostic, ScriptSecurityResult } from '../notify/security';
