@@ -81,7 +81,8 @@ const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE']);
 
 /**
  * The exit status of `keepalived -t` (2.2.7, main.c config_test_exit()) for
- * these diagnostics: 0 clean; 4 when the configuration cannot run (file not
+ * these diagnostics: 0 clean; 2 when a keyword lacks its value (keepalived
+ * stops there); 4 when the configuration cannot run (file not
  * found and nothing else reported); 6 script-security problems; 5 any other
  * reported problem (keepalived keeps the *last-ranked* error class, so any
  * warning yields 5, even with a missing interface). A missing or unreadable
@@ -90,6 +91,8 @@ const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE']);
 export function configTestExitCode(all: Diagnostic[]): number {
   const diags = all.filter((d) => !STATUS_NEUTRAL.has(d.code));
   if (diags.length === 0) return 0;
+  // A keyword missing its value makes keepalived exit(KEEPALIVED_EXIT_CONFIG) = 2 at once (null_strvec()).
+  if (diags.some((d) => d.code === 'E_MISSING_PARAMETER')) return 2;
   if (diags.some((d) => d.code.startsWith('W_SCRIPT_SECURITY'))) return 6;
   if (diags.every((d) => d.code === 'E_FILE_NOT_FOUND')) return 4;
   return 5;

@@ -20,6 +20,8 @@ export interface Ctx {
   diags: DiagnosticSink;
   env: ParseEnv;
   unmodelled: UnmodelledKeyword[];
+  /** Position of the node being handled in parse order (definitions must precede references). */
+  seq?: number;
 }
 
 export type Handler<B> = (n: Node, b: B, cx: Ctx) => void;
@@ -50,6 +52,7 @@ export function block<B>(fn: (children: Node[], n: Node, b: B, cx: Ctx) => void)
 /** Run a section's handlers over a block's nodes. */
 export function runSection<B>(sec: Section<B>, nodes: Node[], b: B, cx: Ctx): void {
   for (const n of nodes) {
+    cx.seq = (cx.seq ?? 0) + 1;
     const key = n.key.text;
     const h = Object.prototype.hasOwnProperty.call(sec.keywords, key) ? sec.keywords[key] : undefined;
     if (h) {
@@ -100,11 +103,22 @@ export function editDistance(a: string, b: string): number {
 
 /* ------------------------------ value readers ----------------------------- */
 
-/** Argument `i` (0-based, after the keyword), or a W_MISSING_PARAMETER diagnostic. */
-export function arg(n: Node, i: number, cx: Ctx, what = 'value'): Token | undefined {
+/**
+ * Argument `i` (0-based, after the keyword). When it is missing:
+ * E_MISSING_PARAMETER - keepalived 2.2.7 reads most values with strvec_slot(),
+ * which reports "*** Configuration line starting ... is missing a parameter"
+ * and exits 2 (null_strvec()); `lenient` for the handlers that check the word
+ * count first and only ignore the line (W_MISSING_PARAMETER).
+ */
+export function arg(n: Node, i: number, cx: Ctx, what = 'value', lenient = false): Token | undefined {
   const t = n.args[i];
-  if (!t) cx.diags.warn('W_MISSING_PARAMETER', n.loc, `'${n.key.text}' is missing its ${what} - ignored`);
-  return t;
+  if (t) return t;
+  if (lenient) cx.diags.warn('W_MISSING_PARAMETER', n.loc, `'${n.key.text}' is missing its ${what} - ignored`);
+  else {
+    cx.diags.error('E_MISSING_PARAMETER', n.loc,
+      `'${n.key.text}' is missing its ${what} (keepalived stops reading the configuration here) - ignored`);
+  }
+  return undefined;
 }
 
 export function parseIntStrict(s: string): number | undefined {
@@ -148,11 +162,31 @@ export function readSecondsMs(n: Node, i: number, minMs: number, maxMs: number, 
   return ms;
 }
 
-/** keepalived check_true_false(): absent ⇒ true; true/on/yes, false/off/no. */
+/**
+ * Whole seconds (keepalived read_unsigned_strvec() then `* TIMER_HZ`: `0.5` is
+ * an invalid number there) → integer ms, within [minS, maxS].
+ */
+export function readWholeSecondsMs(n: Node, i: number, minS: number, maxS: number, cx: Ctx, dflt?: string | number): number | undefined {
+  const t = arg(n, i, cx);
+  if (!t) return undefined;
+  const using = dflt === undefined ? 'ignored' : `using ${dflt}`;
+  if (!/^\+?\d+$/.test(t.text)) {
+    cx.diags.warn('W_INVALID_NUMBER', t.loc, `${n.key.text}: '${t.text}' is not a whole number of seconds - ${using}`);
+    return undefined;
+  }
+  const v = Number(t.text);
+  if (v < minS || v > maxS) {
+    cx.diags.warn('W_OUT_OF_RANGE', t.loc, `${n.key.text}: '${t.text}' outside range [${minS}, ${maxS}] seconds - ${using}`);
+    return undefined;
+  }
+  return v * 1000;
+}
+
+/** keepalived check_true_false() (case-sensitive): absent ⇒ true; true/on/yes, false/off/no. */
 export function readBool(n: Node, i: number, cx: Ctx): boolean | undefined {
   const t = n.args[i];
   if (!t) return true;
-  const s = t.text.toLowerCase();
+  const s = t.text;
   if (s === 'true' || s === 'on' || s === 'yes') return true;
   if (s === 'false' || s === 'off' || s === 'no') return false;
   cx.diags.warn('W_INVALID_BOOLEAN', t.loc, `${n.key.text}: '${t.text}' must be true/false, on/off or yes/no - ignored`);
@@ -166,6 +200,30 @@ type Rec = Record<string, unknown>;
 export function intField<B>(field: keyof B & string, min: number, max: number, dflt?: number): Handler<B> {
   return (n, b, cx) => {
     const v = readInt(n, 0, min, max, cx, dflt);
+    if (v !== undefined) (b as Rec)[field] = v;
+  };
+}
+
+/** Whole seconds [minS, maxS] → ms; `zeroToOne`: keepalived's "must be greater than 0, setting to 1". */
+export function secField<B>(field: keyof B & string, minS: number, maxS: number, dflt?: number, zeroToOne = false): Handler<B> {
+  return (n, b, cx) => {
+    let v = readWholeSecondsMs(n, 0, minS, maxS, cx, dflt === undefined ? undefined : `${dflt / 1000}s`);
+    if (v === 0 && zeroToOne) {
+      cx.diags.warn('W_OUT_OF_RANGE', n.args[0].loc, `${n.key.text} must be greater than 0, setting to 1`);
+      v = 1000;
+    }
+    if (v !== undefined) (b as Rec)[field] = v;
+  };
+}
+
+/** Integer count [0, max] where 0 means 1 (keepalived's "must be greater than 0, setting to 1"). */
+export function repeatField<B>(field: keyof B & string, max: number, dflt?: number): Handler<B> {
+  return (n, b, cx) => {
+    let v = readInt(n, 0, 0, max, cx, dflt);
+    if (v === 0) {
+      cx.diags.warn('W_OUT_OF_RANGE', n.args[0].loc, `${n.key.text} must be greater than 0, setting to 1`);
+      v = 1;
+    }
     if (v !== undefined) (b as Rec)[field] = v;
   };
 }
@@ -184,9 +242,9 @@ export function flagField<B>(field: keyof B & string, value = true): Handler<B> 
   };
 }
 
-export function strField<B>(field: keyof B & string): Handler<B> {
+export function strField<B>(field: keyof B & string, lenient = false): Handler<B> {
   return (n, b, cx) => {
-    const t = arg(n, 0, cx);
+    const t = arg(n, 0, cx, 'value', lenient);
     if (t) (b as Rec)[field] = t.text;
   };
 }

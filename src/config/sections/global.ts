@@ -2,7 +2,7 @@
 import { parseIp } from '../address';
 import type { FifoSpec, GlobalConfig } from '../model';
 import {
-  arg, block, flagField, intField, msField, readInt, readScript, strField,
+  arg, block, flagField, intField, msField, readInt, readScript, repeatField, secField, strField,
   type Ctx, type Handler, type Section,
 } from '../schema';
 import type { Node } from '../tree';
@@ -51,8 +51,12 @@ export function finishGlobal(b: GlobalBuilder): GlobalConfig {
   };
 }
 
-const HOUR = 3_600_000;
 const BIG = 0x7fffffff;
+const UINT_MAX = 0xffffffff;
+/** UINT_MAX / TIMER_HZ: keepalived's maximum for whole-second settings. */
+const UINT_MAX_S = Math.floor(UINT_MAX / 1_000_000);
+/** UINT_MAX microseconds, in ms: the maximum of keepalived's decimal-second settings. */
+const UINT_MAX_US_MS = Math.floor(UINT_MAX / 1000);
 
 function mcastGroup(field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 4 | 6): Handler<GlobalBuilder> {
   return (n, b, cx) => {
@@ -70,7 +74,7 @@ function mcastGroup(field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 4 | 6)
 
 function fifo(field: 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo'): Handler<GlobalBuilder> {
   return (n, b, cx) => {
-    const t = arg(n, 0, cx, 'FIFO path');
+    const t = arg(n, 0, cx, 'FIFO path', true);
     if (!t) return;
     const f: FifoSpec = { path: t.text, loc: n.loc, script: b[field]?.script };
     if (n.args[1]) f.user = n.args[1].text;
@@ -117,36 +121,41 @@ const notificationEmail = block<GlobalBuilder>((children, _n, b) => {
 export const globalSection: Section<GlobalBuilder> = {
   name: 'global_defs',
   keywords: {
-    router_id: strField('routerId'),
+    // global_parser.c checks the word count of these (a missing value is only ignored).
+    router_id: strField('routerId', true),
     notification_email: notificationEmail,
-    notification_email_from: strField('notificationEmailFrom'),
+    notification_email_from: strField('notificationEmailFrom', true),
     smtp_server: smtpServer,
-    smtp_helo_name: strField('smtpHeloName'),
-    smtp_connect_timeout: msField('smtpConnectTimeoutMs', 1000, HOUR, 30_000),
+    smtp_helo_name: strField('smtpHeloName', true),
+    // Whole seconds, 0 read as 1 (smtpto_handler).
+    smtp_connect_timeout: secField('smtpConnectTimeoutMs', 0, UINT_MAX_S, 30_000, true),
     smtp_alert: flagField('smtpAlert'),
     smtp_alert_vrrp: flagField('smtpAlertVrrp'),
     smtp_alert_checker: flagField('smtpAlertChecker'),
     no_email_faults: flagField('noEmailFaults'),
     script_user: scriptUser,
-    enable_script_security: flagField('enableScriptSecurity'),
+    // script_security_handler() takes no argument.
+    enable_script_security: (_n, b) => { b.enableScriptSecurity = true; },
     vrrp_version: intField('vrrpVersion', 2, 3, 2),
     vrrp_strict: flagField('vrrpStrict'),
     vrrp_check_unicast_src: flagField('vrrpCheckUnicastSrc'),
     vrrp_skip_check_adv_addr: flagField('vrrpSkipCheckAdvAddr'),
     vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 4),
     vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 6),
-    vrrp_garp_master_delay: msField('vrrpGarpMasterDelayMs', 0, HOUR, 5000),
-    vrrp_garp_master_repeat: intField('vrrpGarpMasterRepeat', 0, BIG, 5),
-    vrrp_garp_master_refresh: msField('vrrpGarpMasterRefreshMs', 0, 24 * HOUR, 0),
-    vrrp_garp_master_refresh_repeat: intField('vrrpGarpMasterRefreshRepeat', 0, BIG, 1),
-    vrrp_garp_lower_prio_delay: msField('vrrpGarpLowerPrioDelayMs', 0, HOUR),
+    // GARP delays/refresh in whole seconds, repeats 0 read as 1 (vrrp_garp_*_handler).
+    vrrp_garp_master_delay: secField('vrrpGarpMasterDelayMs', 0, UINT_MAX_S, 5000),
+    vrrp_garp_master_repeat: repeatField('vrrpGarpMasterRepeat', UINT_MAX, 5),
+    vrrp_garp_master_refresh: secField('vrrpGarpMasterRefreshMs', 0, UINT_MAX, 0),
+    vrrp_garp_master_refresh_repeat: repeatField('vrrpGarpMasterRefreshRepeat', UINT_MAX, 1),
+    vrrp_garp_lower_prio_delay: secField('vrrpGarpLowerPrioDelayMs', 0, UINT_MAX_S),
     vrrp_garp_lower_prio_repeat: intField('vrrpGarpLowerPrioRepeat', 0, BIG),
-    vrrp_garp_interval: msField('vrrpGarpIntervalMs', 0, 1000_000, 0),
-    vrrp_gna_interval: msField('vrrpGnaIntervalMs', 0, 1000_000, 0),
+    // Decimal seconds > 0 (1 us in keepalived; 1 ms here, the model's unit).
+    vrrp_garp_interval: msField('vrrpGarpIntervalMs', 1, UINT_MAX_US_MS, 0),
+    vrrp_gna_interval: msField('vrrpGnaIntervalMs', 1, UINT_MAX_US_MS, 0),
     vrrp_lower_prio_no_advert: flagField('vrrpLowerPrioNoAdvert'),
     vrrp_higher_prio_send_advert: flagField('vrrpHigherPrioSendAdvert'),
     vrrp_down_timer_adverts: intField('vrrpDownTimerAdverts', 1, 100, 3),
-    vrrp_startup_delay: msField('vrrpStartupDelayMs', 0, HOUR, 0),
+    vrrp_startup_delay: msField('vrrpStartupDelayMs', 1, UINT_MAX_US_MS, 0),
     vrrp_notify_priority_changes: flagField('vrrpNotifyPriorityChanges'),
     vrrp_iptables: vrrpIptables,
     notify_fifo: fifo('notifyFifo'),
@@ -155,7 +164,7 @@ export const globalSection: Section<GlobalBuilder> = {
     vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifo'),
     lvs_notify_fifo: fifo('lvsNotifyFifo'),
     lvs_notify_fifo_script: fifoScript('lvsNotifyFifo'),
-    default_interface: strField('defaultInterface'),
+    default_interface: strField('defaultInterface', true),
     dynamic_interfaces: (_n, b) => { b.dynamicInterfaces = true; },
     startup_script: (n, b, cx) => { b.startupScript = readScript(n, cx) ?? b.startupScript; },
     shutdown_script: (n, b, cx) => { b.shutdownScript = readScript(n, cx) ?? b.shutdownScript; },
