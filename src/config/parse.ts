@@ -40,7 +40,7 @@ export function newRoot(hostname: string): RootBuilder {
 }
 
 /** A `keyword NAME { ... }` block: checks the name and uniqueness, then calls `make`. */
-function named<T extends { name: string }>(
+function named<T extends { name: string; seq?: number; endLoc?: Loc }>(
   list: (r: RootBuilder) => T[],
   make: (name: string, loc: Loc, r: RootBuilder) => T,
   section: Section<T>,
@@ -54,6 +54,8 @@ function named<T extends { name: string }>(
       return;
     }
     const b = make(t.text, n.loc, r);
+    b.seq = cx.seq;
+    b.endLoc = n.endLoc ?? n.loc;
     runSection(section, children, b, cx);
     items.push(b);
   });

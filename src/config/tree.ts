@@ -18,11 +18,14 @@ export interface Node {
   children?: Node[];
   /** Location of the opening `{`. */
   blockLoc?: Loc;
+  /** Location of the closing `}` (where keepalived runs a block's end checks). */
+  endLoc?: Loc;
 }
 
 interface Frame {
   nodes: Node[];
   open?: Loc;
+  owner?: Node;
 }
 
 export function buildTree(pieces: Piece[], diags: DiagnosticSink): Node[] {
@@ -39,14 +42,17 @@ export function buildTree(pieces: Piece[], diags: DiagnosticSink): Node[] {
       } else {
         last.children = [];
         last.blockLoc = p.loc;
-        stack.push({ nodes: last.children, open: p.loc });
+        stack.push({ nodes: last.children, open: p.loc, owner: last });
       }
       last = undefined;
       continue;
     }
     if (p.tokens.length === 1 && !word.quoted && word.text === '}') {
       if (stack.length === 1) diags.warn('W_UNEXPECTED_EOB', p.loc, "Extra '}' found");
-      else stack.pop();
+      else {
+        const f = stack.pop();
+        if (f?.owner) f.owner.endLoc = p.loc;
+      }
       last = undefined;
       continue;
     }
