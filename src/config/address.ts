@@ -101,7 +101,15 @@ function setBroadcast(v: VipConfig, a: string): string | undefined {
 /** One `virtual_ipaddress` / `static_ipaddress` line; `ifname` is the instance's interface. */
 export function parseVipLine(n: Node, ifname: string | undefined, cx: Ctx): VipConfig | undefined {
   const words = [n.key, ...n.args];
-  const ip = parseIpPrefix(n.key.text);
+  let ip = parseIpPrefix(n.key.text);
+  const slash = n.key.text.indexOf('/');
+  const bare = slash < 0 ? undefined : parseIp(n.key.text.slice(0, slash));
+  if (!ip && bare) {
+    // keepalived parse_ipaddress(): a bad prefix length keeps the address, with the full length.
+    const max = bare.family === 4 ? 32 : 128;
+    cx.diags.warn('W_BAD_PREFIX', n.key.loc, `Invalid address prefix len ${n.key.text.slice(slash + 1)} for address ${n.key.text} - using ${max}`);
+    ip = { ...bare, prefixLength: max };
+  }
   if (!ip) {
     cx.diags.warn('W_BAD_ADDRESS', n.key.loc, `VRRP parsed invalid IP ${n.key.text}. skipping IP...`);
     return undefined;

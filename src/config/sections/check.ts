@@ -10,7 +10,7 @@ import type {
   VirtualServerGroupConfig, VirtualServerGroupEntry,
 } from '../model';
 import {
-  arg, block, flagField, intField, msField, parseIntStrict, readInt, readScript, runSection, strField,
+  arg, block, flagField, intField, msField, parseIntStrict, readBool, readInt, readScript, runSection, strField,
   type Ctx, type Handler, type Section,
 } from '../schema';
 import type { Node } from '../tree';
@@ -38,7 +38,17 @@ export interface VsBuilder extends Timing {
   vs: VirtualServerConfig;
   rsBuilders: RsBuilder[];
   other: Record<string, string[]>;
+  /** Keywords given (runSection records their line), to apply keepalived's "not set" defaults. */
+  locs: Record<string, Loc>;
 }
+
+/** FILE_CHECK `track_file NAME`: the name, where, and its parse-order position (resolved by validate.ts). */
+export interface FileCheckRef {
+  name: string;
+  loc: Loc;
+  seq: number;
+}
+export const fileCheckRefs = new WeakMap<object, FileCheckRef>();
 
 const HOUR = 3_600_000;
 
@@ -65,16 +75,21 @@ function setK(field: string): Handler<Checker> {
   };
 }
 
+function ipK(field: 'connectIp' | 'bindTo'): Handler<Checker> {
+  return (n, b, cx) => {
+    const t = arg(n, 0, cx, 'address');
+    if (t && parseIp(t.text)) b[field] = t.text;
+    else if (t) cx.diags.warn('W_BAD_ADDRESS', t.loc, `${n.key.text} '${t.text}' is not a valid IP address - ignored`);
+  };
+}
+
 const commonCheckerKeywords: Record<string, Handler<Checker>> = {
   ...timingKeywords<Checker>(),
-  connect_ip: (n, b, cx) => {
-    const t = arg(n, 0, cx, 'address');
-    if (t && parseIp(t.text)) b.connectIp = t.text;
-    else if (t) cx.diags.warn('W_BAD_ADDRESS', t.loc, `connect_ip '${t.text}' is not a valid IP address - ignored`);
-  },
-  connect_port: intField<Checker>('connectPort', 0, 65535),
-  bindto: setK('bindTo'),
-  bind_port: intField<Checker>('bindPort', 0, 65535),
+  connect_ip: ipK('connectIp'),
+  // check_api.c: ports are read in [1, 65535].
+  connect_port: intField<Checker>('connectPort', 1, 65535),
+  bindto: ipK('bindTo'),
+  bind_port: intField<Checker>('bindPort', 1, 65535),
   bind_if: setK('bindIf'),
   fwmark: intField<Checker>('fwmark', 0, 0xffffffff),
   alpha: flagField<Checker>('alpha'),
@@ -121,7 +136,7 @@ const urlHandler = block<Checker>((children, n, b, cx) => {
   const u: UrlB = { loc: n.loc, statusCode: [] };
   runSection(urlSection, children, u, cx);
   if (!u.path) {
-    cx.diags.warn('W_URL_NO_PATH', n.loc, 'url block has no path - ignored');
+    cx.diags.warn('W_URL_NO_PATH', n.endLoc ?? n.loc, 'url block has no path - ignored');
     return;
   }
   if (u.statusCode.length === 0) u.statusCode = [[200, 299]];
@@ -198,7 +213,15 @@ const CHECKER_SPECIFIC: Record<CheckerType, { keywords: Record<string, Handler<C
     init: () => ({}),
   },
   FILE_CHECK: {
-    keywords: { track_file: setK('trackFile'), weight: intField<Checker>('weight', -254, 254) },
+    keywords: {
+      track_file: (n, b, cx) => {
+        const t = arg(n, 0, cx, 'track file name');
+        if (!t) return;
+        b.trackFile = t.text;
+        fileCheckRefs.set(b, { name: t.text, loc: t.loc, seq: cx.seq ?? 0 });
+      },
+      weight: intField<Checker>('weight', -254, 254),
+    },
     init: () => ({}),
   },
 };
@@ -227,9 +250,12 @@ function checkerHandler(type: CheckerType): Handler<RsBuilder> {
   return block<RsBuilder>((children, n, b, cx) => {
     const c: Checker = { type, loc: n.loc, ...CHECKER_SPECIFIC[type].init() };
     runSection(checkerSections.get(type)!, children, c, cx);
-    if (type === 'MISC_CHECK' && !c.miscPath) cx.diags.warn('W_MISSING_PARAMETER', n.loc, 'MISC_CHECK has no misc_path - ignored');
+    // keepalived checks these in the block's end handler, reported at the closing '}'.
+    const end = n.endLoc ?? n.loc;
+    if (type === 'MISC_CHECK' && !c.miscPath) cx.diags.warn('W_NO_SCRIPT', end, 'No script path has been specified for MISC_CHECKER - skipping');
+    else if (type === 'FILE_CHECK' && !c.trackFile) cx.diags.warn('W_NO_FILE', end, 'FILE_CHECK has no track_file specified - ignoring');
     else if ((type === 'HTTP_GET' || type === 'SSL_GET') && (c.url as HttpUrl[]).length === 0) {
-      cx.diags.warn('W_NO_URL', n.loc, `${type} has no url - ignored`);
+      cx.diags.warn('W_NO_URL', end, `${type} has no url - ignored`);
     } else b.checkers.push(c);
   });
 }
@@ -257,8 +283,12 @@ const rsSection: Section<RsBuilder> = {
     weight: rsInt('weight', 0, 65535),
     uthreshold: rsInt('uthreshold', 0, 0x7fffffff),
     lthreshold: rsInt('lthreshold', 0, 0x7fffffff),
-    lvs_method: (n, b, cx) => { b.rs.lvsMethod = arg(n, 0, cx)?.text.toUpperCase() ?? b.rs.lvsMethod; },
-    inhibit_on_failure: (n, b) => { b.rs.inhibitOnFailure = n.args[0]?.text !== 'false'; },
+    lvs_method: (n, b, cx) => {
+      const t = arg(n, 0, cx);
+      if (t && LB_KINDS.includes(t.text)) b.rs.lvsMethod = t.text;
+      else if (t) cx.diags.warn('W_BAD_VALUE', t.loc, `lvs_method '${t.text}' is not one of ${LB_KINDS.join(', ')} - ignored`);
+    },
+    inhibit_on_failure: (n, b, cx) => { b.rs.inhibitOnFailure = readBool(n, 0, cx) ?? b.rs.inhibitOnFailure; },
     notify_up: scriptTo('notifyUp'),
     notify_down: scriptTo('notifyDown'),
     alpha: (_n, b) => { b.rs.alpha = true; },
@@ -272,6 +302,8 @@ const rsSection: Section<RsBuilder> = {
 function finishChecker(c: Checker, rs: RsBuilder, vs: VsBuilder): CheckerConfig {
   const pick = <K extends keyof Timing>(k: K): Timing[K] => c[k] ?? rs[k] ?? vs[k];
   const out = { ...c } as Checker;
+  const ref = fileCheckRefs.get(c);
+  if (ref) fileCheckRefs.set(out, ref);
   out.connectTimeoutMs = pick('connectTimeoutMs') ?? TIMING_DEFAULTS.connectTimeoutMs;
   out.retry = pick('retry') ?? TIMING_DEFAULTS.retry;
   out.delayBeforeRetryMs = pick('delayBeforeRetryMs') ?? TIMING_DEFAULTS.delayBeforeRetryMs;
@@ -286,18 +318,19 @@ function finishChecker(c: Checker, rs: RsBuilder, vs: VsBuilder): CheckerConfig 
 const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'mh', 'dh', 'fo', 'ovf', 'sed', 'nq', 'twos'];
 const LB_KINDS = ['NAT', 'DR', 'TUN'];
 
+/** lb_algo/lb_kind are matched exactly (keepalived strcmp()), protocol case-insensitively. */
 function vsStr(field: 'lbAlgo' | 'lbKind' | 'protocol', values: string[]): Handler<VsBuilder> {
   return (n, b, cx) => {
     const t = arg(n, 0, cx);
     if (!t) return;
-    const v = field === 'lbAlgo' ? t.text : t.text.toUpperCase();
+    const v = field === 'protocol' ? t.text.toUpperCase() : t.text;
     if (values.includes(v)) b.vs[field] = v;
     else cx.diags.warn('W_BAD_VALUE', t.loc, `${n.key.text} '${t.text}' is not one of ${values.join(', ')} - using ${b.vs[field]}`);
   };
 }
 
 function vsFlag(field: 'alpha' | 'omega' | 'haSuspend' | 'inhibitOnFailure' | 'sorryServerInhibit'): Handler<VsBuilder> {
-  return (n, b) => { b.vs[field] = n.args[0]?.text !== 'false'; };
+  return (n, b, cx) => { b.vs[field] = readBool(n, 0, cx) ?? b.vs[field]; };
 }
 
 function vsInt(field: 'quorum' | 'hysteresis' | 'persistenceTimeoutS', min: number, max: number): Handler<VsBuilder> {
@@ -329,12 +362,14 @@ const vsSection: Section<VsBuilder> = {
   name: 'virtual_server',
   keywords: {
     ...timingKeywords<VsBuilder>(),
+    retry: intField<VsBuilder>('retry', 1, 0xffffffff, 1),
     lb_algo: vsStr('lbAlgo', LB_ALGOS),
     lvs_sched: vsStr('lbAlgo', LB_ALGOS),
     lb_kind: vsStr('lbKind', LB_KINDS),
     lvs_method: vsStr('lbKind', LB_KINDS),
     protocol: vsStr('protocol', ['TCP', 'UDP', 'SCTP']),
-    persistence_timeout: vsInt('persistenceTimeoutS', 1, 0x7fffffff),
+    // [1, 31 days] (check_parser.c pto_handler); without a value: 360 s.
+    persistence_timeout: vsInt('persistenceTimeoutS', 1, 2_678_400),
     persistence_granularity: (n, b, cx) => { b.vs.persistenceGranularity = arg(n, 0, cx)?.text; },
     quorum: vsInt('quorum', 1, 0x7fffffff),
     hysteresis: vsInt('hysteresis', 0, 0x7fffffff),
@@ -345,8 +380,8 @@ const vsSection: Section<VsBuilder> = {
     ha_suspend: vsFlag('haSuspend'),
     inhibit_on_failure: vsFlag('inhibitOnFailure'),
     sorry_server_inhibit: vsFlag('sorryServerInhibit'),
-    virtualhost: (n, b, cx) => { b.vs.virtualhost = arg(n, 0, cx)?.text ?? b.vs.virtualhost; },
-    smtp_alert: (n, b) => { b.vs.smtpAlert = n.args[0]?.text !== 'false'; },
+    virtualhost: (n, b, cx) => { b.vs.virtualhost = arg(n, 0, cx, 'value', true)?.text ?? b.vs.virtualhost; },
+    smtp_alert: (n, b, cx) => { b.vs.smtpAlert = readBool(n, 0, cx) ?? b.vs.smtpAlert; },
     sorry_server: (n, b, cx) => {
       const t = arg(n, 0, cx, 'address');
       if (!t) return;
@@ -356,9 +391,12 @@ const vsSection: Section<VsBuilder> = {
     },
     ip_family: (n, b, cx) => {
       const t = arg(n, 0, cx);
-      if (t?.text === 'inet') b.vs.family = 4;
-      else if (t?.text === 'inet6') b.vs.family = 6;
-      else if (t) cx.diags.warn('W_BAD_VALUE', t.loc, `ip_family '${t.text}' must be inet or inet6 - ignored`);
+      if (!t) return;
+      const f = t.text === 'inet' ? 4 : t.text === 'inet6' ? 6 : undefined;
+      if (f === undefined) cx.diags.warn('W_BAD_VALUE', t.loc, `ip_family '${t.text}' must be inet or inet6 - ignored`);
+      else if (b.vs.kind === 'address' && f !== b.vs.family) {
+        cx.diags.warn('W_FAMILY_MISMATCH', t.loc, `Virtual server specified family ${t.text} conflicts with server family - ignored`);
+      } else b.vs.family = f;
     },
     real_server: realServerHandler,
   },
@@ -394,17 +432,64 @@ function vsHeader(n: Node, cx: Ctx): VirtualServerConfig | undefined {
 export function parseVirtualServer(n: Node, cx: Ctx): VirtualServerConfig | undefined {
   const vs = vsHeader(n, cx);
   if (!vs) return undefined;
-  const b: VsBuilder = { vs, rsBuilders: [], other: vs.other };
+  const b: VsBuilder = { vs, rsBuilders: [], other: vs.other, locs: {} };
   runSection(vsSection, n.children ?? [], b, cx);
   if (b.delayLoopMs !== undefined) vs.delayLoopMs = b.delayLoopMs;
-  if (vs.kind === 'fwmark' && n.children?.some((c) => c.key.text === 'protocol')) {
-    cx.diags.warn('W_FWMARK_PROTOCOL', n.loc, `Virtual server FWM ${vs.fwmark}: protocol specified for fwmark - protocol will be ignored`);
-  }
   for (const rb of b.rsBuilders) {
+    if (vs.realServers.some((r) => r.address === rb.rs.address && r.port === rb.rs.port)) {
+      cx.diags.warn('W_DUPLICATE_NAME', rb.rs.loc, `VS ${vsName(vs)}: real server ${rb.rs.address}:${rb.rs.port ?? 0} is duplicated - removing second rs`);
+      continue;
+    }
     rb.rs.checkers = rb.checkers.map((c) => finishChecker(c, rb, b));
     vs.realServers.push(rb.rs);
   }
-  return vs;
+  return completeVirtualServer(vs, b, n, cx) ? vs : undefined;
+}
+
+function vsName(vs: VirtualServerConfig): string {
+  if (vs.kind === 'fwmark') return `FWM ${vs.fwmark}`;
+  if (vs.kind === 'group') return `[${vs.group}]`;
+  return `[${vs.address}]:${vs.port ?? 0}`;
+}
+
+/**
+ * keepalived 2.2.7 check_data.c validate_check_config(), each fix-up reported
+ * at the virtual_server line: a service without real servers is dropped; a
+ * service by address without `protocol` is UDP (the kernel's default for 0);
+ * a protocol is ignored for fwmark services; the scheduler and forwarding
+ * method default to wlc and NAT, reported; quorum above the real servers'
+ * total weight is reduced, hysteresis >= quorum becomes quorum - 1.
+ */
+function completeVirtualServer(vs: VirtualServerConfig, b: VsBuilder, n: Node, cx: Ctx): boolean {
+  const name = vsName(vs);
+  const warn = (code: string, msg: string): void => cx.diags.warn(code, n.loc, `Virtual server ${name}: ${msg}`);
+  if (vs.realServers.length === 0) {
+    cx.diags.warn('W_VS_NO_REAL_SERVERS', n.loc, `Virtual server ${name} has no real servers - ignoring`);
+    return false;
+  }
+  if (vs.kind === 'address' && !b.locs.protocol) {
+    warn('W_VS_NO_PROTOCOL', 'no protocol set - defaulting to UDP');
+    vs.protocol = 'UDP';
+  }
+  if (vs.kind === 'fwmark' && b.locs.protocol) {
+    cx.diags.warn('W_FWMARK_PROTOCOL', b.locs.protocol, `Virtual server ${name}: protocol specified for fwmark - protocol will be ignored`);
+  }
+  if (!b.locs.lb_algo && !b.locs.lvs_sched) warn('W_VS_NO_SCHEDULER', `no scheduler set, setting default '${vs.lbAlgo}'`);
+  if (!b.locs.lb_kind && !b.locs.lvs_method && vs.realServers.some((r) => r.lvsMethod === undefined)) {
+    warn('W_VS_NO_FORWARDING', 'no forwarding method set, setting default NAT');
+  }
+  const total = vs.realServers.reduce((sum, r) => sum + r.weight, 0);
+  if (vs.quorum > total) {
+    cx.diags.warn('W_VS_QUORUM', b.locs.quorum ?? n.loc,
+      `Warning - quorum ${vs.quorum} for ${name} exceeds total weight of real servers ${total}, reducing quorum to ${total}`);
+    vs.quorum = total;
+  }
+  if (vs.hysteresis >= vs.quorum && (vs.hysteresis > 0 || vs.quorum > 0)) {
+    const h = Math.max(0, vs.quorum - 1);
+    cx.diags.warn('W_VS_HYSTERESIS', b.locs.hysteresis ?? n.loc, `Virtual server ${name}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
+    vs.hysteresis = h;
+  }
+  return true;
 }
 
 /* --------------------------- virtual_server_group -------------------------- */
@@ -432,8 +517,8 @@ function vsgEntry(c: Node, cx: Ctx): VirtualServerGroupEntry | undefined {
   const e: VirtualServerGroupEntry = { address: ip.address, loc: c.loc };
   if (m[2]) e.rangeEnd = Number(m[2]);
   const port = c.args[0] ? parseIntStrict(c.args[0].text) : undefined;
-  if (c.args[0] && (port === undefined || port < 0 || port > 65535)) {
-    cx.diags.warn('W_OUT_OF_RANGE', c.args[0].loc, `port '${c.args[0].text}' outside range [0, 65535] - skipping`);
+  if (c.args[0] && (port === undefined || port < 1 || port > 65535)) {
+    cx.diags.warn('W_OUT_OF_RANGE', c.args[0].loc, `port '${c.args[0].text}' outside range [1, 65535] - skipping`);
     return undefined;
   }
   if (port !== undefined) e.port = port;
