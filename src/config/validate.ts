@@ -7,35 +7,44 @@
 import type { VipConfig } from './address';
 import type { Loc } from './diagnostics';
 import type {
-  GlobalConfig, KeepalivedConfig, SyncGroupConfig, TrackFileConfig, TrackProcessConfig, TrackRef, VrrpInstanceConfig,
-  VrrpScriptConfig,
+  GlobalConfig, KeepalivedConfig, ScriptCommand, SyncGroupConfig, TrackFileConfig, TrackProcessConfig, TrackRef,
+  VrrpInstanceConfig, VrrpScriptConfig,
 } from './model';
 import type { RootBuilder } from './parse';
+import { fileCheckRefs } from './sections/check';
 import type { Ctx } from './schema';
 import { finishGlobal } from './sections/global';
-import type { InstanceBuilder, ScriptBuilder, SyncGroupBuilder } from './sections/vrrp';
+import { refSeq, type InstanceBuilder, type ScriptBuilder, type SyncGroupBuilder } from './sections/vrrp';
 
 const OWNER = 255;
 
 export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodelled'> {
   const global = finishGlobal(r.global);
-  const vrrpScripts = r.scripts.map((s) => finishScript(s, cx)).filter((s): s is VrrpScriptConfig => !!s);
-  const trackFiles = r.trackFiles.filter((f) => {
+  const scriptBuilders = r.scripts.filter((s) => {
+    if (s.script) return true;
+    cx.diags.warn('W_NO_SCRIPT', s.endLoc ?? s.loc, `No script set for vrrp_script ${s.name} - removing`);
+    return false;
+  });
+  const vrrpScripts = scriptBuilders.map(finishScript);
+  const fileBuilders = r.trackFiles.filter((f) => {
     if (f.file) return true;
-    cx.diags.warn('W_NO_FILE', f.loc, `No file set for track_file ${f.name} - removing`);
+    cx.diags.warn('W_NO_FILE', f.endLoc ?? f.loc, `No file set for track_file ${f.name} - removing`);
     return false;
-  }) as TrackFileConfig[];
-  const trackProcesses = r.trackProcesses.filter((p) => {
+  });
+  const trackFiles = fileBuilders.map(({ endLoc: _e, seq: _s, ...f }) => f as TrackFileConfig);
+  const processBuilders = r.trackProcesses.filter((p) => {
     if (p.process) return true;
-    cx.diags.warn('W_NO_PROCESS', p.loc, `No process set for vrrp_track_process ${p.name} - removing`);
+    cx.diags.warn('W_NO_PROCESS', p.endLoc ?? p.loc, `No process set for vrrp_track_process ${p.name} - removing`);
     return false;
-  }) as TrackProcessConfig[];
-  const names = { scripts: names_(vrrpScripts), files: names_(trackFiles), processes: names_(trackProcesses) };
+  });
+  const trackProcesses = processBuilders.map(({ endLoc: _e, seq: _s, ...p }) => p as TrackProcessConfig);
+  const names: Names = { scripts: defsOf(scriptBuilders), files: defsOf(fileBuilders), processes: defsOf(processBuilders) };
   const instances = r.instances
     .map((b) => finishInstance(b, global, names, cx))
     .filter((i): i is VrrpInstanceConfig => !!i);
   checkDuplicateVrids(instances, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, cx);
+  resolveFileChecks(r, names.files, cx);
   return {
     global, vrrpScripts, trackFiles, trackProcesses, instances, syncGroups,
     staticAddresses: r.staticAddresses, staticRoutes: r.staticRoutes, staticRules: r.staticRules,
@@ -43,22 +52,46 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   };
 }
 
-const names_ = (xs: Array<{ name: string }>): Set<string> => new Set(xs.map((x) => x.name));
-
-interface Names {
-  scripts: Set<string>;
-  files: Set<string>;
-  processes: Set<string>;
+/**
+ * FILE_CHECK `track_file NAME` must name a track_file defined before it
+ * (check_file.c looks it up while parsing); otherwise the checker is dropped.
+ */
+function resolveFileChecks(r: RootBuilder, files: Map<string, Def>, cx: Ctx): void {
+  for (const vs of r.virtualServers) {
+    for (const rs of vs.realServers) {
+      rs.checkers = rs.checkers.filter((c) => {
+        const ref = fileCheckRefs.get(c);
+        if (!ref) return true;
+        const d = files.get(ref.name);
+        if (d && d.seq < ref.seq) return true;
+        const later = d ? ` (it is defined later, at ${d.loc.file}:${d.loc.line}; keepalived needs the definition first)` : '';
+        cx.diags.warn('W_UNRESOLVED_REFERENCE', ref.loc, `track_file ${ref.name} not found - FILE_CHECK ignored${later}`);
+        return false;
+      });
+    }
+  }
 }
 
-function finishScript(s: ScriptBuilder, cx: Ctx): VrrpScriptConfig | undefined {
-  if (!s.script) {
-    cx.diags.warn('W_NO_SCRIPT', s.loc, `No script set for vrrp_script ${s.name} - removing`);
-    return undefined;
-  }
+/** A definition: where it is and its parse-order position. */
+interface Def {
+  seq: number;
+  loc: Loc;
+}
+
+function defsOf(xs: Array<{ name: string; seq?: number; loc: Loc }>): Map<string, Def> {
+  return new Map(xs.map((x) => [x.name, { seq: x.seq ?? 0, loc: x.loc }]));
+}
+
+interface Names {
+  scripts: Map<string, Def>;
+  files: Map<string, Def>;
+  processes: Map<string, Def>;
+}
+
+function finishScript(s: ScriptBuilder): VrrpScriptConfig {
   const intervalMs = s.intervalMs ?? 1000;
   const out: VrrpScriptConfig = {
-    name: s.name, loc: s.loc, script: s.script, intervalMs, timeoutMs: s.timeoutMs ?? intervalMs,
+    name: s.name, loc: s.loc, script: s.script as ScriptCommand, intervalMs, timeoutMs: s.timeoutMs ?? intervalMs,
     weight: s.weight, weightReverse: s.weightReverse, rise: s.rise ?? 1, fall: s.fall ?? 1, initFail: s.initFail,
   };
   if (s.user !== undefined) out.user = s.user;
@@ -66,11 +99,19 @@ function finishScript(s: ScriptBuilder, cx: Ctx): VrrpScriptConfig | undefined {
   return out;
 }
 
-/** Keep only references to defined objects; report the others at the reference. */
-function resolveRefs(refs: TrackRef[], known: Set<string>, owner: string, what: string, cx: Ctx): TrackRef[] {
+/**
+ * Keep only references to defined objects; report the others at the
+ * reference. keepalived 2.2.7 looks a track_script/track_file/track_process
+ * name up while parsing the reference (vrrp_track.c alloc_track_script()), so
+ * only objects defined *before* it are found.
+ */
+function resolveRefs(refs: TrackRef[], known: Map<string, Def>, owner: string, what: string, cx: Ctx): TrackRef[] {
   return refs.filter((r) => {
-    if (known.has(r.name)) return true;
-    cx.diags.warn('W_UNRESOLVED_REFERENCE', r.loc, `(${owner}) ${what} ${r.name} not found, ignoring...`);
+    const d = known.get(r.name);
+    const at = refSeq.get(r) ?? Number.MAX_SAFE_INTEGER;
+    if (d && d.seq < at) return true;
+    const later = d ? ` (it is defined later, at ${d.loc.file}:${d.loc.line}; keepalived needs the definition first)` : '';
+    cx.diags.warn('W_UNRESOLVED_REFERENCE', r.loc, `(${owner}) ${what} ${r.name} not found, ignoring...${later}`);
     return false;
   });
 }
@@ -80,9 +121,17 @@ function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: C
     cx.diags.error('E_NO_VRID', b.loc, `(${b.name}) the virtual router id must be set - instance ignored`);
     return undefined;
   }
-  const family = instanceFamily(b, cx);
+  const family = b.family ?? 4;
   const version = instanceVersion(b, family, g, cx);
   const strictMode = b.strictMode ?? g.vrrpStrict;
+  if (b.vips.length === 0) {
+    // vrrp.c vrrp_complete_instance(): fatal for v3, IPv6 or strict mode (VRRP does not start).
+    if (version === 3 || family === 6 || strictMode) {
+      cx.diags.error('E_NO_VIP', b.loc, `(${b.name}) No VIP specified; at least one is required`);
+      return undefined;
+    }
+    cx.diags.warn('W_NO_VIP', b.loc, `(${b.name}) No VIP specified; at least one is sensible`);
+  }
   const priority = b.priority ?? (b.state === 'MASTER' ? OWNER : 100);
   const ifname = b.interface ?? g.defaultInterface;
   for (const v of [...b.vips, ...b.evips]) if (!v.ifname) v.ifname = ifname;
@@ -90,7 +139,11 @@ function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: C
     name: b.name, loc: b.loc, state: b.state ?? (priority === OWNER ? 'MASTER' : 'BACKUP'), interface: ifname,
     virtualRouterId: b.virtualRouterId, priority, advertIntMs: advertInterval(b, version, cx), version, family,
     virtualIpaddress: b.vips, virtualIpaddressExcluded: b.evips, virtualRoutes: b.routes, virtualRules: b.rules,
-    trackInterface: b.trackInterface,
+    trackInterface: b.trackInterface.filter((t) => {
+      if (t.name !== ifname) return true;
+      cx.diags.warn('W_TRACK_OWN_INTERFACE', t.loc, `(${b.name}) Ignoring track_interface ${t.name} since own interface`);
+      return false;
+    }),
     trackScript: resolveRefs(b.trackScript, names.scripts, b.name, 'track script', cx),
     trackFile: resolveRefs(b.trackFile, names.files, b.name, 'track file', cx),
     trackProcess: resolveRefs(b.trackProcess, names.processes, b.name, 'track process', cx),
@@ -129,21 +182,6 @@ function copyOptional(b: InstanceBuilder, inst: VrrpInstanceConfig): void {
   if (b.mcastSrcIp !== undefined) inst.mcastSrcIp = b.mcastSrcIp;
   if (b.kernelRxBufSize !== undefined) inst.kernelRxBufSize = b.kernelRxBufSize;
   if (b.useVmac) inst.useVmac = { name: b.useVmac.name ?? `vrrp.${b.virtualRouterId}` };
-}
-
-/** The family of the first VIP; VIPs of the other family move to the excluded list (as keepalived). */
-function instanceFamily(b: InstanceBuilder, cx: Ctx): 4 | 6 {
-  const first = b.vips[0] ?? b.unicastPeer[0];
-  const family = first?.family ?? 4;
-  const keep: VipConfig[] = [];
-  for (const v of b.vips) {
-    if (v.family === family) { keep.push(v); continue; }
-    cx.diags.warn('W_VIP_FAMILY_MISMATCH', v.loc,
-      `(${b.name}) address ${v.address} is not IPv${family} like the instance - moving to virtual_ipaddress_excluded`);
-    b.evips.push(v);
-  }
-  b.vips = keep;
-  return family;
 }
 
 function instanceVersion(b: InstanceBuilder, family: 4 | 6, g: GlobalConfig, cx: Ctx): 2 | 3 {
@@ -222,28 +260,42 @@ function checkPreempt(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): vo
 }
 
 function checkUnicast(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): void {
-  for (const p of inst.unicastPeer) {
-    if (p.family !== inst.family) {
-      cx.diags.warn('W_PEER_FAMILY', p.loc, `(${b.name}) unicast peer ${p.address} is not IPv${inst.family} - ignoring`);
-    }
+  if (b.unicastTtl !== undefined && inst.unicastPeer.length === 0) {
+    cx.diags.warn('W_UNICAST_TTL', b.endLoc ?? b.loc, `(${b.name}): Cannot use unicast_ttl without unicast peers - resetting`);
+    inst.unicastTtl = 255;
   }
-  inst.unicastPeer = inst.unicastPeer.filter((p) => p.family === inst.family);
+  if (b.unicastLoc && inst.unicastPeer.length === 0) {
+    cx.diags.warn('W_DEPRECATED', b.unicastLoc, `(${b.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
+  }
   if (b.mcastDstIp && inst.unicastPeer.length > 0) {
     cx.diags.warn('W_MCAST_WITH_UNICAST', b.locs.mcast_dst_ip ?? b.loc, `(${b.name}) multicast destination specified with unicast - ignoring`);
   }
 }
 
-/** RFC 5798: a VRID identifies one virtual router per LAN (interface + family). */
+/**
+ * RFC 5798: a VRID identifies one virtual router per LAN. keepalived 2.2.7
+ * check_vrid_conflicts(): two instances conflict when they have the same VRID
+ * and family and both multicast on the same (base) interface to the same
+ * group - use_vmac does not make them distinct - or both unicast from the
+ * same interface and source address to a common peer. Unicast and multicast
+ * are separate VRID spaces.
+ */
 function checkDuplicateVrids(instances: VrrpInstanceConfig[], cx: Ctx): void {
-  const seen = new Map<string, VrrpInstanceConfig>();
-  for (const i of instances) {
-    const unicast = i.unicastPeer.length > 0;
-    const key = `${i.useVmac ? i.useVmac.name : i.interface}|${i.family}|${i.virtualRouterId}|${unicast ? 'u' : 'm'}`;
-    const other = seen.get(key);
-    if (other) {
-      cx.diags.error('E_DUPLICATE_VRID', i.loc,
-        `(${i.name}) duplicate VRID conflict with ${other.name} VRID ${i.virtualRouterId} on ${i.interface} (IPv${i.family})`);
-    } else seen.set(key, i);
+  for (let j = 1; j < instances.length; j++) {
+    const b = instances[j];
+    for (let i = 0; i < j; i++) {
+      const a = instances[i];
+      if (a.family !== b.family || a.virtualRouterId !== b.virtualRouterId || a.interface !== b.interface) continue;
+      const ua = a.unicastPeer.length > 0;
+      if (ua !== (b.unicastPeer.length > 0)) continue;
+      if (ua) {
+        if ((a.unicastSrcIp ?? '') !== (b.unicastSrcIp ?? '')) continue;
+        if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.address === p.address))) continue;
+      } else if (a.mcastDstIp !== b.mcastDstIp) continue;
+      cx.diags.error('E_DUPLICATE_VRID', b.loc,
+        `${a.name} and ${b.name} both use VRID ${b.virtualRouterId} with IPv${b.family} on interface ${b.interface}`);
+      break;
+    }
   }
 }
 

@@ -13,9 +13,13 @@ import type {
 } from '../model';
 import {
   arg, block, checkInterface, flagField, intField, msField, parseIntStrict, readInt, readScript, readSecondsMs,
-  type Ctx, type Handler, type Section,
+  repeatField, secField, type Ctx, type Handler, type Section,
 } from '../schema';
 import type { Node } from '../tree';
+
+/** UINT_MAX, and UINT_MAX / TIMER_HZ: keepalived's usual maxima for counts and whole seconds. */
+const UINT_MAX = 0xffffffff;
+const UINT_MAX_S = Math.floor(UINT_MAX / 1_000_000);
 
 /** Shared per-config state needed while parsing (rule preference counter). */
 export interface VrrpParseState {
@@ -76,6 +80,27 @@ export interface InstanceBuilder {
   v3ChecksumAsV2: boolean;
   other: Record<string, string[]>;
   state_: VrrpParseState;
+  /** Address family, fixed by the first address-bearing keyword (keepalived vrrp->family). */
+  family?: 4 | 6;
+  /** Where a unicast keyword (unicast_src_ip, unicast_peer) was given. */
+  unicastLoc?: Loc;
+  /** Closing `}` of the block and parse-order position (set by parse.ts). */
+  endLoc?: Loc;
+  seq?: number;
+}
+
+/**
+ * keepalived 2.2.7 fixes an instance's family at the first of unicast_peer,
+ * unicast_src_ip / mcast_src_ip, mcast_dst_ip, native_ipv6 or a
+ * virtual_ipaddress entry, in file order; an address of the other family
+ * given later is reported and skipped (vrrp_parser.c, vrrp_data.c
+ * alloc_vrrp_vip(): "address family must match VRRP instance").
+ */
+function claimFamily(b: InstanceBuilder, family: 4 | 6, loc: Loc, what: string, cx: Ctx): boolean {
+  if (b.family === undefined) b.family = family;
+  if (b.family === family) return true;
+  cx.diags.warn('W_FAMILY_MISMATCH', loc, `(${b.name}) ${what} must be IPv${b.family} like the instance - ignoring`);
+  return false;
 }
 
 export function newInstance(name: string, loc: Loc, st: VrrpParseState): InstanceBuilder {
@@ -88,38 +113,80 @@ export function newInstance(name: string, loc: Loc, st: VrrpParseState): Instanc
 
 /* --------------------------- shared block readers -------------------------- */
 
-/** `NAME [weight N [reverse]]` lines of a track_* block. */
-function trackBlock(min: number, max: number, what: string): (children: Node[], cx: Ctx) => TrackRef[] {
-  return (children, cx) => {
-    const out: TrackRef[] = [];
-    for (const c of children) {
-      const ref: TrackRef = { name: c.key.text, loc: c.loc };
-      const rest = c.args.map((a) => a.text);
-      if (rest[0] === 'weight') {
-        const w = readInt(c, 1, min, max, cx);
-        if (w === undefined) continue;
-        ref.weight = w;
-        if (rest[2] === 'reverse') ref.reverse = true;
-        else if (rest[2] !== undefined) cx.diags.warn('W_UNKNOWN_OPTION', c.args[2].loc, `Unknown ${what} option '${rest[2]}' - ignored`);
-      } else if (rest[0] === 'reverse') ref.reverse = true;
-      else if (rest[0] !== undefined) cx.diags.warn('W_UNKNOWN_OPTION', c.args[0].loc, `Unknown ${what} option '${rest[0]}' - ignored`);
-      out.push(ref);
-    }
-    return out;
-  };
+/**
+ * How keepalived 2.2.7 reads the lines `NAME [weight W [reverse|noreverse]]` of
+ * one kind of track list (vrrp_track.c alloc_track_if/script/process,
+ * track_file.c vrrp_alloc_track_file):
+ *  - a second word other than `weight` drops the entry, as does `weight` alone;
+ *  - a weight outside [min, max] keeps the entry with the default weight
+ *    (track_interface: 0; others: the tracked object's own weight);
+ *  - interface and script weights of +/-254 become +/-253 (`fix254`);
+ *  - a fourth word other than `reverse` (or `noreverse`) is ignored, except
+ *    for track files, where it drops the entry;
+ *  - a name already in the list is dropped.
+ */
+interface TrackRules {
+  /** As keepalived names it in messages. */
+  what: string;
+  min: number;
+  max: number;
+  fix254: boolean;
+  noreverse: boolean;
+  badOptionDrops: boolean;
 }
 
-export const readTrackInterfaces = trackBlock(-254, 254, 'track_interface');
-export const readTrackScripts = trackBlock(-253, 253, 'track_script');
+const TRACK_RULES: Record<TrackField, TrackRules> = {
+  trackInterface: { what: 'track_interface', min: -254, max: 254, fix254: true, noreverse: false, badOptionDrops: false },
+  trackScript: { what: 'track_script', min: -254, max: 254, fix254: true, noreverse: true, badOptionDrops: false },
+  trackFile: { what: 'track_file', min: -254, max: 254, fix254: false, noreverse: true, badOptionDrops: true },
+  trackProcess: { what: 'track_process', min: -254, max: 254, fix254: false, noreverse: true, badOptionDrops: false },
+};
+
+/** Parse-order position of each reference (definitions must come first, as in keepalived). */
+export const refSeq = new WeakMap<TrackRef, number>();
+
+function readTrackLine(c: Node, owner: string, rules: TrackRules, cx: Ctx): TrackRef | undefined {
+  const ref: TrackRef = { name: c.key.text, loc: c.loc };
+  const [opt, val, rev] = c.args;
+  if (!opt) return ref;
+  const drop = (code: string, at: Loc, msg: string): undefined => { cx.diags.warn(code, at, `(${owner}) ${msg} - ignoring`); return undefined; };
+  if (opt.text !== 'weight') return drop('W_UNKNOWN_OPTION', opt.loc, `unknown ${rules.what} ${ref.name} option ${opt.text}`);
+  if (!val) return drop('W_MISSING_PARAMETER', opt.loc, `weight without value specified for ${rules.what} ${ref.name}`);
+  const w = parseIntStrict(val.text);
+  if (w === undefined || w < rules.min || w > rules.max) {
+    const dflt = rules.what === 'track_interface' ? 'using 0' : `using the ${rules.what.replace('track_', '')}'s own weight`;
+    cx.diags.warn('W_OUT_OF_RANGE', val.loc,
+      `(${owner}) weight '${val.text}' for ${rules.what} ${ref.name} must be in [${rules.min === -254 && rules.fix254 ? -253 : rules.min}..${rules.fix254 ? 253 : rules.max}] - ${dflt}`);
+    if (rules.what === 'track_interface') ref.weight = 0;
+  } else if (rules.fix254 && Math.abs(w) === 254) {
+    cx.diags.warn('W_OUT_OF_RANGE', val.loc, `(${owner}) weight for ${ref.name} cannot be +/-254. Setting to +/-253`);
+    ref.weight = w < 0 ? -253 : 253;
+  } else ref.weight = w;
+  if (rev) {
+    if (rev.text === 'reverse') ref.reverse = true;
+    else if (rev.text === 'noreverse' && rules.noreverse) ref.reverse = false;
+    else if (rules.badOptionDrops) return drop('W_UNKNOWN_OPTION', rev.loc, `unknown ${rules.what} ${ref.name} weight option ${rev.text}`);
+    else cx.diags.warn('W_UNKNOWN_OPTION', rev.loc, `(${owner}) unknown ${rules.what} ${ref.name} weight option ${rev.text} - ignoring`);
+  }
+  return ref;
+}
 
 type TrackField = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess';
 
-export function trackHandler<B extends Record<TrackField, TrackRef[]>>(field: TrackField): Handler<B> {
-  const reader = field === 'trackInterface' ? readTrackInterfaces : readTrackScripts;
+export function trackHandler<B extends Record<TrackField, TrackRef[]> & { name: string }>(field: TrackField): Handler<B> {
+  const rules = TRACK_RULES[field];
   return block<B>((children, _n, b, cx) => {
-    const refs = reader(children, cx);
-    if (field === 'trackInterface') for (const r of refs) checkInterface(r.name, r.loc, 'track_interface', cx);
-    b[field].push(...refs);
+    for (const c of children) {
+      const ref = readTrackLine(c, b.name, rules, cx);
+      if (!ref) continue;
+      if (b[field].some((r) => r.name === ref.name)) {
+        cx.diags.warn('W_DUPLICATE_TRACK', c.loc, `(${b.name}) duplicate ${rules.what} ${ref.name} - ignoring`);
+        continue;
+      }
+      if (field === 'trackInterface') checkInterface(ref.name, ref.loc, 'track_interface', cx);
+      refSeq.set(ref, cx.seq ?? 0);
+      b[field].push(ref);
+    }
   });
 }
 
@@ -134,12 +201,16 @@ export function notifyHandler<B extends { notify: NotifyScripts }>(field: keyof 
 
 type IB = InstanceBuilder;
 
+/** `state MASTER|BACKUP` (case-sensitive, as keepalived's strcmp()). */
 const stateHandler: Handler<IB> = (n, b, cx) => {
   const t = arg(n, 0, cx);
   if (!t) return;
-  const s = t.text.toUpperCase();
+  const s = t.text;
   if (s === 'MASTER' || s === 'BACKUP') b.state = s;
-  else cx.diags.warn('W_BAD_VALUE', t.loc, `(${b.name}) unknown state '${t.text}', defaulting to BACKUP`);
+  else {
+    cx.diags.warn('W_BAD_VALUE', t.loc, `(${b.name}) unknown state '${t.text}', defaulting to BACKUP`);
+    b.state = 'BACKUP';
+  }
 };
 
 const interfaceHandler: Handler<IB> = (n, b, cx) => {
@@ -154,7 +225,7 @@ const interfaceHandler: Handler<IB> = (n, b, cx) => {
 };
 
 const advertHandler: Handler<IB> = (n, b, cx) => {
-  const v = readSecondsMs(n, 0, 1, 255_000, cx, '1s');
+  const v = readSecondsMs(n, 0, 10, 255_000, cx, '1s');
   if (v === undefined) return;
   if (v <= 0) cx.diags.warn('W_OUT_OF_RANGE', n.args[0].loc, `(${b.name}) Advert interval (${n.args[0].text}) not valid! Must be > 0 - ignoring`);
   else b.advertIntMs = v;
@@ -169,17 +240,21 @@ function ipField(field: 'unicastSrcIp' | 'mcastSrcIp' | 'mcastDstIp'): Handler<I
       cx.diags.warn('W_BAD_ADDRESS', t.loc, `(${b.name}) ${n.key.text} '${t.text}' is not a valid IP address - ignored`);
       return;
     }
+    if (field === 'unicastSrcIp') b.unicastLoc ??= n.loc;
+    if (!claimFamily(b, ip.family, t.loc, `${n.key.text} ${t.text}`, cx)) return;
     b[field] = ip.address;
   };
 }
 
-const unicastPeerHandler = block<IB>((children, _n, b, cx) => {
+const unicastPeerHandler = block<IB>((children, n, b, cx) => {
+  b.unicastLoc ??= n.loc;
   for (const c of children) {
     const ip = parseIp(c.key.text);
     if (!ip) {
       cx.diags.warn('W_BAD_ADDRESS', c.key.loc, `(${b.name}) unicast_peer '${c.key.text}' is not a valid IP address - skipping`);
       continue;
     }
+    if (!claimFamily(b, ip.family, c.key.loc, `unicast peer ${ip.address}`, cx)) continue;
     const peer: UnicastPeer = { address: ip.address, family: ip.family, loc: c.loc };
     for (let i = 0; i < c.args.length; i += 2) {
       const k = c.args[i].text;
@@ -215,6 +290,8 @@ function vipHandler(field: 'vips' | 'evips'): Handler<IB> {
     for (const c of children) {
       const v = parseVipLine(c, undefined, cx);
       if (!v) continue;
+      // Only virtual_ipaddress fixes/needs the family; excluded addresses may be of either.
+      if (field === 'vips' && !claimFamily(b, v.family, c.key.loc, `address ${v.address}`, cx)) continue;
       if (v.ifname) checkVipInterface(v, cx);
       b[field].push(v);
     }
@@ -226,7 +303,8 @@ export function routesHandler<B>(get: (b: B) => RouteSpec[]): Handler<B> {
     for (const c of children) {
       const r = parseRouteLine(c, cx);
       if (!r) continue;
-      if (!r.dev && r.type === undefined) {
+      // vrrp_iproute.c: any route without an output interface, typed (blackhole, ...) or not.
+      if (!r.dev) {
         cx.diags.warn('W_ROUTE_NO_INTERFACE', c.loc, `Warning - cannot track route ${r.to} with no interface specified, not tracking`);
       }
       get(b).push(r);
@@ -245,11 +323,28 @@ export function rulesHandler<B>(get: (b: B) => RuleSpec[], st: (b: B) => VrrpPar
   });
 }
 
-const useVmacHandler: Handler<IB> = (n, b) => {
-  b.useVmac = n.args[0] ? { name: n.args[0].text } : {};
+/** keepalived dev_name_valid(): < IFNAMSIZ (16) characters, no '/', ':' or blanks, not '.' or '..'. */
+export function validIfName(name: string): boolean {
+  return name.length > 0 && name.length < 16 && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+}
+
+const useVmacHandler: Handler<IB> = (n, b, cx) => {
+  const t = n.args[0];
+  if (t && !validIfName(t.text)) {
+    cx.diags.warn('W_BAD_VALUE', t.loc, `VMAC interface name '${t.text}' too long or invalid characters - ignoring`);
+    return;
+  }
+  b.useVmac = t ? { name: t.text } : {};
 };
 
+/** keepalived's nopreempt/preempt handlers take no argument (any word after them is not read). */
+const nopreemptHandler: Handler<IB> = (_n, b) => { b.nopreempt = true; };
 const preemptHandler: Handler<IB> = (_n, b) => { b.nopreempt = false; };
+
+const lvsSyncDaemonInterface: Handler<IB> = (n, b, cx) => {
+  cx.diags.warn('W_DEPRECATED', n.loc, `(${b.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
+  b.other[n.key.text] = n.args.map((a) => a.text);
+};
 const acceptHandler = (v: boolean): Handler<IB> => (_n, b) => { b.accept = v; };
 
 const IFIELDS = {
@@ -268,24 +363,23 @@ const IFIELDS = {
   track_script: trackHandler<IB>('trackScript'),
   track_file: trackHandler<IB>('trackFile'),
   track_process: trackHandler<IB>('trackProcess'),
-  nopreempt: flagField<IB>('nopreempt'),
+  nopreempt: nopreemptHandler,
   preempt: preemptHandler,
   preempt_delay: msField<IB>('preemptDelayMs', 0, 1_000_000, 0),
   accept: acceptHandler(true),
   no_accept: acceptHandler(false),
-  garp_master_delay: msField<IB>('garpMasterDelayMs', 0, 3_600_000),
-  garp_master_repeat: intField<IB>('garpMasterRepeat', 0, 0x7fffffff),
-  garp_master_refresh: msField<IB>('garpMasterRefreshMs', 0, 86_400_000),
-  garp_master_refresh_repeat: intField<IB>('garpMasterRefreshRepeat', 0, 0x7fffffff),
-  garp_lower_prio_delay: msField<IB>('garpLowerPrioDelayMs', 0, 3_600_000),
+  // GARP delays and refresh are whole seconds in keepalived 2.2.7 (read_unsigned_strvec()).
+  garp_master_delay: secField<IB>('garpMasterDelayMs', 0, UINT_MAX_S),
+  garp_master_repeat: repeatField<IB>('garpMasterRepeat', UINT_MAX),
+  garp_master_refresh: secField<IB>('garpMasterRefreshMs', 0, UINT_MAX),
+  garp_master_refresh_repeat: repeatField<IB>('garpMasterRefreshRepeat', UINT_MAX),
+  garp_lower_prio_delay: secField<IB>('garpLowerPrioDelayMs', 0, UINT_MAX_S),
   garp_lower_prio_repeat: intField<IB>('garpLowerPrioRepeat', 0, 0x7fffffff),
-  garp_interval: msField<IB>('garpIntervalMs', 0, 1_000_000),
-  gna_interval: msField<IB>('gnaIntervalMs', 0, 1_000_000),
   lower_prio_no_advert: flagField<IB>('lowerPrioNoAdvert'),
   higher_prio_send_advert: flagField<IB>('higherPrioSendAdvert'),
   unicast_src_ip: ipField('unicastSrcIp'),
   unicast_peer: unicastPeerHandler,
-  unicast_ttl: intField<IB>('unicastTtl', 1, 255, 255),
+  unicast_ttl: intField<IB>('unicastTtl', 0, 255, 255),
   mcast_src_ip: ipField('mcastSrcIp'),
   mcast_dst_ip: ipField('mcastDstIp'),
   use_vmac: useVmacHandler,
@@ -304,7 +398,14 @@ const IFIELDS = {
   notify: notifyHandler<IB>('generic'),
   notify_priority_changes: flagField<IB>('notifyPriorityChanges'),
   debug: intField<IB>('debug', 0, 4, 0),
-  native_ipv6: flagField<IB>('nativeIpv6'),
+  native_ipv6: (n, b, cx) => {
+    if (b.family === 4) {
+      cx.diags.warn('W_FAMILY_MISMATCH', n.loc, `(${b.name}) Cannot specify native_ipv6 with IPv4 addresses - ignoring`);
+      return;
+    }
+    b.family = 6;
+    b.nativeIpv6 = true;
+  },
   down_timer_adverts: intField<IB>('downTimerAdverts', 1, 100, 3),
   kernel_rx_buf_size: intField<IB>('kernelRxBufSize', 0, 0x7fffffff),
   v3_checksum_as_v2: flagField<IB>('v3ChecksumAsV2'),
@@ -315,9 +416,10 @@ export const instanceSection: Section<IB> = {
   keywords: IFIELDS,
   known: [
     'use_vmac_addr', 'use_ipvlan', 'unicast_fault_no_peer', 'old_unicast_checksum', 'vrf', 'track_src_ip', 'track_bfd',
-    'promote_secondaries', 'linkbeat_use_polling', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl',
+    'promote_secondaries', 'linkbeat_use_polling', 'garp_extra_if', 'vmac_garp_intvl',
   ],
 };
+(IFIELDS as Record<string, Handler<IB>>).lvs_sync_daemon_interface = lvsSyncDaemonInterface;
 
 /* ---------------------------- other vrrp blocks ---------------------------- */
 
@@ -334,22 +436,27 @@ export interface ScriptBuilder {
   user?: string;
   group?: string;
   initFail: boolean;
+  endLoc?: Loc;
+  seq?: number;
 }
 
-const weightHandler = <B extends { weight: number; weightReverse: boolean }>(min: number, max: number): Handler<B> =>
+const weightHandler = <B extends { name: string; weight: number; weightReverse: boolean }>(min: number, max: number, what: string): Handler<B> =>
   (n, b, cx) => {
     const w = readInt(n, 0, min, max, cx, b.weight);
     if (w !== undefined) b.weight = w;
-    if (n.args[1]?.text === 'reverse') b.weightReverse = true;
+    const opt = n.args[1];
+    if (opt?.text === 'reverse') b.weightReverse = true;
+    else if (opt) cx.diags.warn('W_UNKNOWN_OPTION', opt.loc, `${what} ${b.name} unknown weight option ${opt.text} - ignored`);
   };
 
 export const scriptSection: Section<ScriptBuilder> = {
   name: 'vrrp_script',
   keywords: {
     script: (n, b, cx) => { b.script = readScript(n, cx) ?? b.script; },
-    interval: msField<ScriptBuilder>('intervalMs', 1, 3_600_000, 1000),
-    timeout: msField<ScriptBuilder>('timeoutMs', 1, 3_600_000),
-    weight: weightHandler<ScriptBuilder>(-253, 253),
+    // Whole seconds, 0 read as 1 (vrrp_vscript_interval_handler / _timeout_handler).
+    interval: secField<ScriptBuilder>('intervalMs', 0, UINT_MAX_S, 1000, true),
+    timeout: secField<ScriptBuilder>('timeoutMs', 0, UINT_MAX_S, undefined, true),
+    weight: weightHandler<ScriptBuilder>(-253, 253, 'vrrp_script'),
     rise: intField<ScriptBuilder>('rise', 1, 0x7fffffff, 1),
     fall: intField<ScriptBuilder>('fall', 1, 0x7fffffff, 1),
     user: (n, b, cx) => {
@@ -369,8 +476,11 @@ export interface TrackFileBuilder {
   weight: number;
   weightReverse: boolean;
   initFile?: { value: number; overwrite: boolean };
+  endLoc?: Loc;
+  seq?: number;
 }
 
+/** `init_file [VALUE] [overwrite]`; VALUE in [-254, 254] (track_file.c track_file_init_handler). */
 const initFileHandler: Handler<TrackFileBuilder> = (n, b, cx) => {
   let value = 0;
   let overwrite = false;
@@ -378,7 +488,8 @@ const initFileHandler: Handler<TrackFileBuilder> = (n, b, cx) => {
     if (a.text === 'overwrite') overwrite = true;
     else {
       const v = parseIntStrict(a.text);
-      if (v === undefined) cx.diags.warn('W_INVALID_NUMBER', a.loc, `init_file: '${a.text}' is not a valid number - using 0`);
+      if (v === undefined) cx.diags.warn('W_INVALID_NUMBER', a.loc, `Track file ${b.name} init value ${a.text} is invalid - using 0`);
+      else if (v < -254 || v > 254) cx.diags.warn('W_OUT_OF_RANGE', a.loc, `Track file ${b.name} init value ${v} is outside sensible range [-254, 254] - using 0`);
       else value = v;
     }
   }
@@ -389,7 +500,7 @@ export const trackFileSection: Section<TrackFileBuilder> = {
   name: 'vrrp_track_file',
   keywords: {
     file: (n, b, cx) => { b.file = arg(n, 0, cx, 'file name')?.text ?? b.file; },
-    weight: weightHandler<TrackFileBuilder>(-254, 254),
+    weight: weightHandler<TrackFileBuilder>(-254, 254, 'track_file'),
     init_file: initFileHandler,
   },
 };
@@ -407,6 +518,8 @@ export interface TrackProcessBuilder {
   terminateDelayMs: number;
   forkDelayMs: number;
   fullCommand: boolean;
+  endLoc?: Loc;
+  seq?: number;
 }
 
 export const trackProcessSection: Section<TrackProcessBuilder> = {
@@ -414,7 +527,7 @@ export const trackProcessSection: Section<TrackProcessBuilder> = {
   keywords: {
     process: (n, b, cx) => { b.process = arg(n, 0, cx, 'process name')?.text ?? b.process; },
     param_match: (n, b, cx) => { b.paramMatch = arg(n, 0, cx)?.text ?? b.paramMatch; },
-    weight: weightHandler<TrackProcessBuilder>(-254, 254),
+    weight: weightHandler<TrackProcessBuilder>(-254, 254, 'track_process'),
     quorum: intField<TrackProcessBuilder>('quorum', 0, 0xffff, 1),
     quorum_max: intField<TrackProcessBuilder>('quorumMax', 0, 0xffff),
     delay: msField<TrackProcessBuilder>('delayMs', 0, 3_600_000, 0),
@@ -436,6 +549,8 @@ export interface SyncGroupBuilder {
   smtpAlert: boolean;
   globalTracking: boolean;
   syncGroupTrackingWeight: boolean;
+  endLoc?: Loc;
+  seq?: number;
 }
 
 type SB = SyncGroupBuilder;
