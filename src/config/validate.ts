@@ -11,7 +11,7 @@ import type {
   VrrpInstanceConfig, VrrpScriptConfig,
 } from './model';
 import type { RootBuilder } from './parse';
-import { fileCheckRefs } from './sections/check';
+import { fileCheckRefs, groupVsWithoutProtocol } from './sections/check';
 import type { Ctx } from './schema';
 import { finishGlobal } from './sections/global';
 import { refSeq, type InstanceBuilder, type ScriptBuilder, type SyncGroupBuilder } from './sections/vrrp';
@@ -45,6 +45,14 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   checkDuplicateVrids(instances, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, cx);
   resolveFileChecks(r, names.files, cx);
+  for (const vs of r.virtualServers) {
+    const g = groupVsWithoutProtocol.has(vs) ? r.virtualServerGroups.find((x) => x.name === vs.group) : undefined;
+    if (g && g.entries.some((e) => e.address !== undefined)) {
+      // check_data.c: a group with address ranges needs a protocol like an address service.
+      cx.diags.warn('W_VS_NO_PROTOCOL', vs.loc, `Virtual server [${vs.group}]: no protocol set - defaulting to UDP`);
+      vs.protocol = 'UDP';
+    }
+  }
   return {
     global, vrrpScripts, trackFiles, trackProcesses, instances, syncGroups,
     staticAddresses: r.staticAddresses, staticRoutes: r.staticRoutes, staticRules: r.staticRules,

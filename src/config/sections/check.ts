@@ -50,6 +50,9 @@ export interface FileCheckRef {
 }
 export const fileCheckRefs = new WeakMap<object, FileCheckRef>();
 
+/** `virtual_server group NAME` blocks without `protocol` (the group's entries decide; validate.ts). */
+export const groupVsWithoutProtocol = new WeakSet<VirtualServerConfig>();
+
 const HOUR = 3_600_000;
 
 function timingKeywords<B extends Timing>(): Record<string, Handler<B>> {
@@ -471,6 +474,7 @@ function completeVirtualServer(vs: VirtualServerConfig, b: VsBuilder, n: Node, c
     warn('W_VS_NO_PROTOCOL', 'no protocol set - defaulting to UDP');
     vs.protocol = 'UDP';
   }
+  if (vs.kind === 'group' && !b.locs.protocol) groupVsWithoutProtocol.add(vs);
   if (vs.kind === 'fwmark' && b.locs.protocol) {
     cx.diags.warn('W_FWMARK_PROTOCOL', b.locs.protocol, `Virtual server ${name}: protocol specified for fwmark - protocol will be ignored`);
   }
