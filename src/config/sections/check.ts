@@ -283,7 +283,8 @@ const rsSection: Section<RsBuilder> = {
   name: 'real_server',
   keywords: {
     ...timingKeywords<RsBuilder>(),
-    weight: rsInt('weight', 0, 65535),
+    // [0, IPVS_WEIGHT_LIMIT = INT32_MAX] (check_parser.c rs_weight_handler()).
+    weight: rsInt('weight', 0, 0x7fffffff),
     uthreshold: rsInt('uthreshold', 0, 0x7fffffff),
     lthreshold: rsInt('lthreshold', 0, 0x7fffffff),
     lvs_method: (n, b, cx) => {
