@@ -242,6 +242,11 @@ function ipField(field: 'unicastSrcIp' | 'mcastSrcIp' | 'mcastDstIp'): Handler<I
     }
     if (field === 'unicastSrcIp') b.unicastLoc ??= n.loc;
     if (!claimFamily(b, ip.family, t.loc, `${n.key.text} ${t.text}`, cx)) return;
+    // vrrp_mcast_dstip_handler(): IPv4 multicast, or IPv6 link-local multicast (ff02::/16).
+    if (field === 'mcastDstIp' && !(ip.family === 4 ? /^2(2[4-9]|3\d)\./.test(ip.address) : /^ff02:/i.test(ip.address))) {
+      cx.diags.warn('W_BAD_ADDRESS', t.loc, `(${b.name}) mcast_dst_ip ${t.text} not${ip.family === 6 ? ' link-local' : ''} multicast. Skipping...`);
+      return;
+    }
     b[field] = ip.address;
   };
 }
