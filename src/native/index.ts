@@ -66,12 +66,24 @@ export interface KtsNative {
   sendGarp(ifname: string, ipv4: string, mac: Buffer | null): void;
   /** One unsolicited NA to ff02::1 (override flag, target LLA option, hop limit 255). */
   sendUnsolicitedNa(ifname: string, ipv6: string, mac: Buffer | null): void;
+  /**
+   * The reading end of a datagram socketpair that receives one byte (the
+   * signal number) each time the real-time signal `signo` arrives; watch it
+   * with kind 0. Node itself cannot subscribe to SIGRTMIN+n.
+   */
+  signalFd(signo: number): number;
+  /** glibc's SIGRTMIN. */
+  sigrtmin(): number;
+  /** openlog(ident, LOG_PID | LOG_NDELAY, facility); facility already shifted (LOG_DAEMON = 3 << 3). */
+  syslogOpen(ident: string, facility: number): void;
+  /** syslog(priority, "%s", message). */
+  syslog(priority: number, message: string): void;
 }
 
 export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
 
 const ADDON = path.join('build', 'Release', 'kts_native.node');
-const EXPECTED_ABI = 1;
+const EXPECTED_ABI = 2;
 
 /** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
 function candidates(): string[] {

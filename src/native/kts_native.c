@@ -6,7 +6,9 @@
  *  - AF_NETLINK (NETLINK_ROUTE) datagram sockets; messages are encoded in TS;
  *  - gratuitous ARP over AF_PACKET and unsolicited Neighbour Advertisement over
  *    a raw ICMPv6 socket;
- *  - readiness through a libuv poll handle on Node's own loop.
+ *  - readiness through a libuv poll handle on Node's own loop;
+ *  - signals Node cannot subscribe to (keepalived's SIGRTMIN+2 JSON dump):
+ *    a process-wide handler writes the signal number to a socketpair.
  *
  * N-API only. Errors are thrown as Error objects carrying `code` (errno name,
  * e.g. "EPERM"), `errno` and `syscall`, like Node's own system errors.
@@ -29,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define VRRP_PROTO 112
@@ -755,6 +759,82 @@ static napi_value js_send_na(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* ---------- signals Node cannot subscribe to ---------- */
+
+/*
+ * Node only knows the classic signals; keepalived dumps JSON on SIGRTMIN+2.
+ * signalFd(signo) installs a process-wide handler (whichever thread takes the
+ * signal runs it) that writes one byte, the signal number, to a datagram
+ * socketpair, and returns the reading end: watch it with kind 0. One pair per
+ * signal, created once; later calls return the same fd.
+ */
+#define MAX_SIG 65
+static int sig_write_fd[MAX_SIG];
+static int sig_read_fd[MAX_SIG];
+
+static void on_signal(int signo) {
+  int saved = errno;
+  if (signo > 0 && signo < MAX_SIG && sig_write_fd[signo] > 0) {
+    unsigned char b = (unsigned char)signo;
+    ssize_t r = write(sig_write_fd[signo], &b, 1); /* async-signal-safe; a full queue drops the byte */
+    (void)r;
+  }
+  errno = saved;
+}
+
+static napi_value js_signal_fd(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t signo;
+  if (!arg_int(env, argv[0], &signo) || signo < SIGRTMIN || signo > SIGRTMAX || signo >= MAX_SIG)
+    return throw_arg(env, "signalFd(signo): a real-time signal number (SIGRTMIN..SIGRTMAX)");
+  if (sig_read_fd[signo] <= 0) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) return throw_errno(env, errno, "socketpair");
+    sig_read_fd[signo] = sv[0];
+    sig_write_fd[signo] = sv[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(signo, &sa, NULL) < 0) {
+      int err = errno;
+      close(sv[0]);
+      close(sv[1]);
+      sig_read_fd[signo] = sig_write_fd[signo] = 0;
+      return throw_errno(env, err, "sigaction");
+    }
+  }
+  return num(env, sig_read_fd[signo]);
+}
+
+/* sigrtmin(): glibc's SIGRTMIN (34 with NPTL), so JS can name SIGRTMIN+2. */
+static napi_value js_sigrtmin(napi_env env, napi_callback_info info) { return num(env, SIGRTMIN); }
+
+/* ---------- syslog (Node has no AF_UNIX datagram sockets for /dev/log) ---------- */
+
+static char syslog_ident[64];
+
+/* syslogOpen(ident, facility): openlog with LOG_PID | LOG_NDELAY; facility as LOG_DAEMON etc. (already shifted). */
+static napi_value js_syslog_open(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t facility;
+  if (!arg_str(env, argv[0], syslog_ident, sizeof syslog_ident) || !arg_int(env, argv[1], &facility))
+    return throw_arg(env, "syslogOpen(ident, facility)");
+  openlog(syslog_ident, LOG_PID | LOG_NDELAY, facility);
+  return undef(env);
+}
+
+/* syslog(priority, message): one record; the message is passed as "%s", never as a format. */
+static napi_value js_syslog(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t prio;
+  static char msg[4096];
+  if (!arg_int(env, argv[0], &prio) || !arg_str(env, argv[1], msg, sizeof msg)) return throw_arg(env, "syslog(priority, message)");
+  syslog(prio, "%s", msg);
+  return undef(env);
+}
+
 /* ---------- module ---------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -774,10 +854,14 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendGarp", NULL, js_send_garp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendUnsolicitedNa", NULL, js_send_na, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalFd", NULL, js_signal_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sigrtmin", NULL, js_sigrtmin, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syslogOpen", NULL, js_syslog_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syslog", NULL, js_syslog, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value v;
-  napi_create_int32(env, 1, &v);
+  napi_create_int32(env, 2, &v);
   napi_set_named_property(env, exports, "abiVersion", v);
   return exports;
 }

@@ -208,13 +208,25 @@ class Step {
     this.transition('MASTER', reason);
   }
 
+  /**
+   * Coming up as BACKUP or FAULT, keepalived removes VIPs left on the
+   * interfaces (by a crashed predecessor, or added by hand): a non-master
+   * must not answer for them. ("(VI_1) removing VIPs.", vrrp_init_state.)
+   */
+  private releaseStale(): void {
+    this.log('info', 'removing VIPs.');
+    this.fx.push({ type: 'removeVips' });
+  }
+
   /** Entry action of BACKUP. `fromMaster`: release VIPs and stop announcing. */
   enterBackup(reason: TransitionReason, opts: { resetInterval: boolean }): void {
     const d = this.d;
     const from = d.state;
     if (opts.resetInterval) d.masterAdverIntervalMs = this.c.advertIntervalMs;
-    if (from === 'INIT' || from === 'STOP') this.log('info', 'Entering BACKUP STATE (init)');
-    else this.log('info', 'Entering BACKUP STATE');
+    if (from === 'INIT' || from === 'STOP') {
+      this.releaseStale();
+      this.log('info', 'Entering BACKUP STATE (init)');
+    } else this.log('info', 'Entering BACKUP STATE');
     if (from === 'MASTER') this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
     d.preemptAt = null;
     d.nextMasterReason = 'master_down_timer';
@@ -225,6 +237,7 @@ class Step {
   /** Entry action of FAULT: a master sends priority 0 first (keepalived vrrp_state_leave_master). */
   enterFault(reason: TransitionReason): void {
     const from = this.d.state;
+    if (from === 'INIT' || from === 'STOP') this.releaseStale();
     this.log('info', from === 'INIT' || from === 'STOP' ? 'Entering FAULT STATE (init)' : 'Entering FAULT STATE');
     if (from === 'MASTER') {
       this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });

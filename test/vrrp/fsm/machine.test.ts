@@ -72,13 +72,13 @@ describe('timers (RFC 3768/5798 §6.1, keepalived VRRP_TIMER_SKEW)', () => {
 });
 
 describe('startup', () => {
-  it('a non-owner enters BACKUP and arms the master down timer', () => {
+  it('a non-owner removes stale VIPs, enters BACKUP and arms the master down timer', () => {
     const { d, fx } = run(cfg({ version: 2 }), 128, [[0, { type: 'startup' }]]);
     assert.equal(d.state, 'BACKUP');
     assert.equal(d.masterDownAt, 3500);
-    assert.deepEqual(types(fx), ['transition', 'armTimer']);
+    assert.deepEqual(types(fx), ['removeVips', 'transition', 'armTimer']);
     assert.deepEqual(fx.find((e) => e.type === 'transition'), { type: 'transition', from: 'INIT', to: 'BACKUP', priority: 128, reason: 'startup' });
-    assert.deepEqual(logs(fx), ['(VI_1) Entering BACKUP STATE (init)']);
+    assert.deepEqual(logs(fx), ['(VI_1) removing VIPs.', '(VI_1) Entering BACKUP STATE (init)']);
   });
   it('the address owner (255) goes straight to MASTER: advert, VIPs, announcements', () => {
     const { d, fx } = run(cfg(), 255, [[0, { type: 'startup' }]]);
@@ -94,6 +94,7 @@ describe('startup', () => {
     const r = step(c, d, { type: 'startup' }, 0);
     assert.equal(r.data.state, 'FAULT');
     assert.equal(r.data.masterDownAt, null);
+    assert.ok(r.effects.some((e) => e.type === 'removeVips'), 'stale VIPs removed coming up in FAULT');
   });
 });
 
