@@ -62,6 +62,12 @@ export interface CliOptions {
   namespace?: string;
   /** -e/--all-config: a missing configuration file is an error. */
   allConfig: boolean;
+  /** --control-socket=PATH (ours): the JSON status/reload socket; default /run/keepalived-ts.sock. */
+  controlSocket: string;
+  /** --dump-dir=DIR (ours): where SIGUSR1/SIGUSR2/SIGRTMIN+2 dumps go; default $TMPDIR if absolute, else /tmp. */
+  dumpDir?: string;
+  /** --status (ours): print the running daemon's status (from the control socket) as JSON and exit. */
+  status: boolean;
   /** Notes about accepted but unsupported options (the CLI prints them). */
   warnings: string[];
 }
@@ -69,6 +75,7 @@ export interface CliOptions {
 export type ParseArgsResult = { ok: true; options: CliOptions } | { ok: false; error: string };
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts.sock';
 
 export function defaultOptions(): CliOptions {
   return {
@@ -76,7 +83,7 @@ export function defaultOptions(): CliOptions {
     noSyslog: false, vrrpOnly: false, checkOnly: false, noBfd: false, pidFile: '/run/keepalived.pid',
     vrrpPidFile: '/run/vrrp.pid', checkersPidFile: '/run/checkers.pid', configTest: false, dumpConf: false,
     dumpJson: false, version: false, help: false, snmp: false, releaseVips: false, dontReleaseVrrp: false,
-    dontReleaseIpvs: false, dontRespawn: false, allConfig: false, warnings: [],
+    dontReleaseIpvs: false, dontRespawn: false, allConfig: false, controlSocket: DEFAULT_CONTROL_SOCKET, status: false, warnings: [],
   };
 }
 
@@ -153,6 +160,9 @@ const OPTIONS: OptSpec[] = [
   { short: 'v', long: 'version', arg: 'none', apply: set('version', true) },
   { short: 'h', long: 'help', arg: 'none', apply: set('help', true) },
   { long: 'dump-json', arg: 'none', apply: set('dumpJson', true) },
+  { long: 'control-socket', arg: 'required', apply: (o, v) => { o.controlSocket = v ?? ''; return v ? undefined : 'option --control-socket needs a path'; } },
+  { long: 'dump-dir', arg: 'required', apply: (o, v) => { o.dumpDir = v; return v && v.startsWith('/') ? undefined : `option --dump-dir needs an absolute directory, got '${v ?? ''}'`; } },
+  { long: 'status', arg: 'none', apply: set('status', true) },
 ];
 
 /** Parse argv (without node and script). */
@@ -244,6 +254,9 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
                                 stderr by default
       --dump-json              Print the validated configuration model as JSON
+      --control-socket=PATH    JSON status/reload socket (default ${DEFAULT_CONTROL_SOCKET})
+      --dump-dir=DIR           Directory for the signal dumps (default $TMPDIR or /tmp)
+      --status                 Print the running daemon's status as JSON and exit
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;

@@ -20,6 +20,8 @@ export interface CliIo {
   writeFile(file: string, text: string): void;
   /** Start the daemon (run mode). */
   startDaemon(options: CliOptions, loaded: LoadResult): void;
+  /** --status: print the running daemon's status from its control socket. */
+  status(socket: string): void;
 }
 
 /** Exit status for a bad command line (as keepalived). */
@@ -49,6 +51,7 @@ export function runCli(argv: readonly string[], io: CliIo): number | undefined {
   const o = parsed.options;
   if (o.help) { io.stderr(USAGE); return 0; }
   if (o.version) { io.stderr(versionString()); return 0; }
+  if (o.status) { io.status(o.controlSocket); return undefined; }
   for (const w of o.warnings) io.stderr(`Warning: ${w}\n`);
   const host = io.hostname();
   const loaded = loadConfig(o.configFile, {
@@ -60,7 +63,8 @@ export function runCli(argv: readonly string[], io: CliIo): number | undefined {
     io.stdout(JSON.stringify(loaded.config, null, 2) + '\n');
     return hasErrors(loaded.diagnostics) ? 1 : 0;
   }
-  for (const d of loaded.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
+  // With -l the daemon logs them to the console itself.
+  if (!o.logConsole) for (const d of loaded.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
   if (loaded.diagnostics.some((d) => d.code === 'E_FILE_NOT_FOUND')) return 1;
   io.startDaemon(o, loaded);
   return undefined;
@@ -89,11 +93,28 @@ export const processIo: CliIo = {
   startDaemon: (options, loaded) => {
     // Loaded lazily: -t, -v and --dump-json must work without the daemon's native parts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const daemon = require('../daemon/run') as { runDaemon: (o: CliOptions, l?: LoadResult) => Promise<void> };
-    daemon.runDaemon(options, loaded).catch((e: unknown) => {
-      process.stderr.write(`keepalived-ts: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      process.exit(1);
-    });
+    const daemon = require('../daemon/run') as { runDaemon: (o: CliOptions, l: LoadResult) => Promise<number> };
+    daemon.runDaemon(options, loaded).then(
+      (code) => process.exit(code),
+      (e: unknown) => {
+        process.stderr.write(`keepalived-ts: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  },
+  status: (socket) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const control = require('../daemon/control') as { controlRequest: (p: string, r: { cmd: string }) => Promise<unknown> };
+    control.controlRequest(socket, { cmd: 'status' }).then(
+      (st) => {
+        process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        process.stderr.write(`keepalived-ts: no daemon answering on ${socket}: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
   },
 };
 

@@ -207,7 +207,7 @@ export class Daemon {
           name: cfg.name,
           event: 'MASTER_RX_LOWER_PRI',
           priority: e.priority,
-          script: this.deps.scriptsFor ? scriptOf(this.deps.scriptsFor(r.cfg), 'masterRxLowerPri') : undefined,
+          script: this.deps.scriptsFor?.(r.cfg).masterRxLowerPri,
         });
       }),
     );
@@ -381,10 +381,6 @@ export class Daemon {
       })),
     };
   }
-}
-
-function scriptOf(s: NotifyScripts, key: 'masterRxLowerPri'): NotifyScripts['master'] {
-  return (s as Record<string, NotifyScripts['master']>)[key];
 }
 
 function vipIfnames(c: VrrpInstanceConfig): Set<string> {

@@ -20,6 +20,7 @@ export function notifyScripts(n: CfgScripts, ids: IdLookup, fallback?: { uid: nu
     fault: scriptSpec(n.fault, ids, fallback),
     stop: scriptSpec(n.stop, ids, fallback),
     deleted: scriptSpec(n.deleted, ids, fallback),
+    masterRxLowerPri: scriptSpec(n.masterRxLowerPri, ids, fallback),
     notify: scriptSpec(n.generic, ids, fallback),
   };
 }

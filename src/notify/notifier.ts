@@ -71,6 +71,8 @@ export interface NotifyScripts {
   stop?: ScriptSpec;
   /** `notify_deleted <script>` (instances only). */
   deleted?: ScriptSpec;
+  /** `notify_master_rx_lower_pri <script>` (instances only): run by VrrpEvent MASTER_RX_LOWER_PRI. */
+  masterRxLowerPri?: ScriptSpec;
   /** Generic `notify`: gets INSTANCE|GROUP <name> <STATE> <priority> appended. */
   notify?: ScriptSpec;
 }

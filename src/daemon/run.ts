@@ -1,0 +1,304 @@
+/**
+ * The Linux daemon process: wires the real adapters (raw VRRP sockets,
+ * rtnetlink, GARP/NA, child processes, FIFOs, SMTP) to the Daemon, and maps
+ * keepalived's process interface onto it:
+ *  - `-n` runs in the foreground; without it the process re-executes itself
+ *    detached with `-n` and the parent exits 0 (Node cannot fork);
+ *  - pid files `-p` (main) and `-r` (VRRP) both hold our pid: one process
+ *    does both jobs;
+ *  - SIGTERM / SIGINT: every MASTER sends priority 0 and releases its VIPs,
+ *    STOP notifications run (bounded), exit 0;
+ *  - SIGHUP: reload; an invalid file keeps the running configuration;
+ *  - SIGUSR1 / SIGUSR2 / SIGRTMIN+2: keepalived.data / keepalived.stats /
+ *    keepalived.json in the dump directory (keepalived's names);
+ *  - a control socket (ours) for status and reload as JSON.
+ *
+ * Resolves with the exit status once the daemon has stopped; only cli/ exits.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { formatDiagnostic, hasErrors, loadConfig, type Diagnostic, type KeepalivedConfig, type LoadResult } from '../config';
+import { SystemClock } from '../core/clock';
+import { Logger } from '../core/log';
+import type { CliOptions } from '../cli/args';
+import { requireNative, WATCH_RAW, type KtsNative } from '../native';
+import { LinuxAnnouncer, NetlinkAddressManager, NetlinkLinkWatcher, RawVrrpTransport } from '../net/linux';
+import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
+import { initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
+import { ControlServer } from './control';
+import { Daemon } from './daemon';
+import { daemonSink, facilityCode } from './logging';
+import { notifierOptions, notifyScripts, type IdLookup } from './notify-wiring';
+import { formatData, formatJson, formatStats } from './status';
+
+export interface DaemonProcess {
+  daemon: Daemon;
+  /** Stop everything; resolves with the exit status. Idempotent. */
+  shutdown(): Promise<number>;
+  /** SIGHUP. */
+  reload(): Promise<{ ok: boolean; diagnostics: Diagnostic[] }>;
+  /** Resolves when the daemon has stopped. */
+  done: Promise<number>;
+}
+
+/** Where the signal dumps go: --dump-dir, else $TMPDIR when absolute, else /tmp (keepalived's). */
+export function dumpDirectory(o: Pick<CliOptions, 'dumpDir'>, env: NodeJS.ProcessEnv = process.env): string {
+  if (o.dumpDir) return o.dumpDir;
+  const t = env.TMPDIR;
+  return t && t.startsWith('/') ? t : '/tmp';
+}
+
+/** Entry from cli/main: foreground daemon, or re-exec detached. */
+export async function runDaemon(o: CliOptions, loaded: LoadResult): Promise<number> {
+  if (!o.dontFork) return daemonize();
+  const p = await startDaemonProcess(o, loaded);
+  return p.done;
+}
+
+function daemonize(): number {
+  const bin = path.join(__dirname, '..', '..', '..', 'bin', 'keepalived-ts');
+  const child = spawn(process.execPath, [bin, ...process.argv.slice(2), '--dont-fork'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.unref();
+  return 0;
+}
+
+function makeLogger(o: CliOptions, native: KtsNative | undefined): Logger {
+  const facility = facilityCode(o.logFacility) ?? 3 << 3;
+  const sink = daemonSink({
+    console: o.logConsole,
+    file: o.logFile,
+    syslog: !o.noSyslog && native ? { port: native, facility, ident: 'Keepalived_vrrp' } : undefined,
+  });
+  return new Logger(sink, {}, o.logDetail > 0 ? 'debug' : 'info');
+}
+
+function logDiagnostics(log: Logger, diags: readonly Diagnostic[]): void {
+  for (const d of diags) log.log(d.severity === 'error' ? 'error' : 'warn', formatDiagnostic(d));
+}
+
+function writePid(file: string): void {
+  if (!file) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${process.pid}\n`);
+}
+
+function removePid(file: string): void {
+  try {
+    if (file && fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Start the foreground daemon with real adapters. */
+export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Promise<DaemonProcess> {
+  let native: KtsNative | undefined;
+  let nativeError: string | undefined;
+  try {
+    native = requireNative();
+  } catch (e) {
+    nativeError = (e as Error).message;
+  }
+  const log = makeLogger(o, native);
+  log.info(`Starting Keepalived-ts (pid ${process.pid}), configuration ${o.configFile}`);
+  logDiagnostics(log, loaded.diagnostics);
+  if (!native) throw new Error(nativeError);
+  if (hasErrors(loaded.diagnostics)) {
+    throw new Error(`configuration ${o.configFile} has errors (listed above) - not starting`);
+  }
+  if (o.umask !== undefined) process.umask(o.umask);
+
+  const clock = new SystemClock();
+  const links = await NetlinkLinkWatcher.open(native, { keepAlive: true });
+  const addresses = new NetlinkAddressManager(native);
+  const announcer = new LinuxAnnouncer(native, log);
+  const ids = idLookup(log);
+  let config = loaded.config;
+  const scriptUser = defaultScriptUser(config, log);
+
+  const runner = new SpawnProcessRunner(clock);
+  const notifier = new Notifier(notifierOptions(config.global, ids, scriptUser), { clock, runner, logger: log });
+  for (const e of notifier.open()) log.error(`notify FIFO ${e.path}: ${e.message}`);
+
+  const daemon = new Daemon(config, {
+    clock,
+    logger: log,
+    net: {
+      openTransport: (key, src) =>
+        new RawVrrpTransport(
+          {
+            family: key.family,
+            ifname: key.ifname,
+            unicast: key.mode.startsWith('unicast:'),
+            group: key.mode.startsWith('unicast:') ? undefined : key.mode,
+            sourceAddress: src,
+            logger: log,
+          },
+          native,
+        ),
+      addresses,
+      announcer,
+      links,
+    },
+    notifier,
+    scriptsFor: (owner) => notifyScripts(owner.notify, ids, scriptUser),
+    trackers: {
+      script: (c) => {
+        const who = c.user !== undefined ? ids(c.user, c.group) : scriptUser;
+        return new VrrpScriptTracker(
+          {
+            name: c.name,
+            script: c.script.argv,
+            intervalMs: c.intervalMs,
+            timeoutMs: c.timeoutMs,
+            weight: c.weight,
+            reverse: c.weightReverse,
+            rise: c.rise,
+            fall: c.fall,
+            initFail: c.initFail,
+            uid: who?.uid,
+            gid: who?.gid,
+          },
+          { clock, runner, logger: log },
+        );
+      },
+      file: (c) => {
+        const opts = { name: c.name, file: c.file, weight: c.weight, reverse: c.weightReverse, initFile: c.initFile };
+        const r = initTrackFile(opts);
+        if (r.error) log.error(`track file ${c.name}: ${r.error}`);
+        return new TrackFileWatcher(opts, { clock, logger: log });
+      },
+    },
+  });
+
+  const pidFiles = [...new Set([o.pidFile, o.vrrpPidFile])];
+  for (const f of pidFiles) writePid(f);
+  await addStatic(config, addresses, log);
+  daemon.start();
+
+  const dumpDir = dumpDirectory(o);
+  const dump = (name: string, text: string) => {
+    const file = path.join(dumpDir, name);
+    try {
+      fs.writeFileSync(file, text, { mode: 0o644 });
+    } catch (e) {
+      log.error(`cannot write ${file}: ${(e as Error).message}`);
+    }
+  };
+
+  let reloading: Promise<{ ok: boolean; diagnostics: Diagnostic[] }> | undefined;
+  const reload = (): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> => {
+    // Reloads are serialised: a SIGHUP during a reload runs after it.
+    const prev = reloading ?? Promise.resolve({ ok: true, diagnostics: [] });
+    const next = prev.then(async () => {
+      log.info('Reloading configuration');
+      const r = loadConfig(o.configFile, { configId: o.configId, hostname: os.hostname() });
+      logDiagnostics(log, r.diagnostics);
+      if (hasErrors(r.diagnostics)) {
+        log.error(`configuration ${o.configFile} has errors - keeping the running configuration`);
+        return { ok: false, diagnostics: r.diagnostics };
+      }
+      const res = await daemon.reload(r.config);
+      config = r.config;
+      log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
+      return { ok: true, diagnostics: r.diagnostics };
+    });
+    reloading = next;
+    return next;
+  };
+
+  const control = new ControlServer(o.controlSocket, async (req) => {
+    if (req.cmd === 'status') return { ...daemon.status(), notify: notifier.stats };
+    if (req.cmd === 'reload') return reload();
+    throw new Error(`unknown command ${req.cmd}`);
+  });
+  try {
+    await control.listen();
+  } catch (e) {
+    log.warn(`control socket ${o.controlSocket}: ${(e as Error).message} - status only by signals`);
+  }
+
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((r) => (finish = r));
+  const signalHandlers = new Map<NodeJS.Signals, () => void>();
+  const on = (sig: NodeJS.Signals, fn: () => void) => {
+    signalHandlers.set(sig, fn);
+    process.on(sig, fn);
+  };
+  const rtmin2 = native.sigrtmin() + 2;
+  const jsonFd = native.signalFd(rtmin2);
+  const jsonWatch = native.watch(jsonFd, WATCH_RAW, () => dump('keepalived.json', formatJson(daemon.status())));
+  native.watchRef(jsonWatch, false);
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (): Promise<number> => {
+    stopping ??= (async () => {
+      log.info('Stopping');
+      await daemon.stop();
+      if (!o.dontReleaseVrrp) await removeStatic(config, addresses, log);
+      await notifier.close(2000);
+      await control.close();
+      native.unwatch(jsonWatch);
+      for (const [sig, fn] of signalHandlers) process.off(sig, fn);
+      links.close();
+      addresses.close();
+      for (const f of pidFiles) removePid(f);
+      log.info('Stopped');
+      finish(0);
+      return 0;
+    })();
+    return stopping;
+  };
+  on('SIGTERM', () => void shutdown());
+  on('SIGINT', () => void shutdown());
+  on('SIGHUP', () => void reload());
+  on('SIGUSR1', () => dump('keepalived.data', formatData(daemon.status())));
+  on('SIGUSR2', () => dump('keepalived.stats', formatStats(daemon.status())));
+
+  return { daemon, shutdown, reload, done };
+}
+
+function idLookup(log: Logger): IdLookup {
+  return (user, group) => {
+    const r = resolveUserGroup(user, group);
+    if (r.ok) return { uid: r.uid, gid: r.gid };
+    log.error(r.message);
+    return undefined;
+  };
+}
+
+function defaultScriptUser(config: KeepalivedConfig, log: Logger): { uid: number; gid: number } | undefined {
+  const r = resolveDefaultScriptUser({ scriptUser: config.global.scriptUser, scriptSecurity: config.global.enableScriptSecurity });
+  if (!r.ok) {
+    log.error(r.message);
+    return undefined;
+  }
+  if (r.warning) log.warn(r.warning);
+  return { uid: r.uid, gid: r.gid };
+}
+
+/** static_ipaddress: added at start (keepalived adds them whatever the VRRP state). */
+async function addStatic(config: KeepalivedConfig, addresses: NetlinkAddressManager, log: Logger): Promise<void> {
+  for (const a of config.staticAddresses) {
+    try {
+      await addresses.add(a);
+    } catch (e) {
+      log.error(`static_ipaddress ${a.address}/${a.prefixLength} dev ${a.ifname}: ${(e as Error).message}`);
+    }
+  }
+}
+
+async function removeStatic(config: KeepalivedConfig, addresses: NetlinkAddressManager, log: Logger): Promise<void> {
+  for (const a of config.staticAddresses) {
+    try {
+      await addresses.remove(a);
+    } catch (e) {
+      log.error(`static_ipaddress ${a.address}: ${(e as Error).message}`);
+    }
+  }
+}
