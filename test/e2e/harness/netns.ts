@@ -68,6 +68,8 @@ export interface CaptureResult {
   pcap: Buffer;
   /** Each captured frame (link layer included), in order. */
   frames: Buffer[];
+  /** The same frames with their capture time (epoch ms). */
+  timed: { t: number; frame: Buffer }[];
   /** `tcpdump -nn -e -v -r` of the capture. */
   text: string;
 }
@@ -189,6 +191,11 @@ export class Lab {
       throw e;
     }
     return lab;
+  }
+
+  /** A scratch directory of this lab (removed by destroy()). */
+  get dir(): string {
+    return this.tmp;
   }
 
   /** Namespace name of host i (1-based). */
@@ -339,7 +346,8 @@ export class Lab {
         }
         const pcap = fs.readFileSync(file);
         const text = (await this.exec(where, ['tcpdump', '-nn', '-e', '-v', '-r', file])).stdout;
-        return { pcap, frames: parsePcap(pcap), text };
+        const timed = parsePcapTimed(pcap);
+        return { pcap, frames: timed.map((f) => f.frame), timed, text };
       },
     };
   }
@@ -414,17 +422,26 @@ export class Lab {
 
 /** Frames of a classic pcap file (either byte order, µs or ns). */
 export function parsePcap(buf: Buffer): Buffer[] {
+  return parsePcapTimed(buf).map((f) => f.frame);
+}
+
+/** Frames of a classic pcap file with their capture time (epoch ms, fractional). */
+export function parsePcapTimed(buf: Buffer): { t: number; frame: Buffer }[] {
   if (buf.length < 24) return [];
-  const magic = buf.readUInt32LE(0);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  if (!le && buf.readUInt32BE(0) !== 0xa1b2c3d4 && buf.readUInt32BE(0) !== 0xa1b23c4d) throw new Error('not a pcap file');
+  const magicLe = buf.readUInt32LE(0);
+  const magicBe = buf.readUInt32BE(0);
+  const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
+  if (!le && magicBe !== 0xa1b2c3d4 && magicBe !== 0xa1b23c4d) throw new Error('not a pcap file');
+  const nano = (le ? magicLe : magicBe) === 0xa1b23c4d;
   const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-  const out: Buffer[] = [];
+  const out: { t: number; frame: Buffer }[] = [];
   let off = 24;
   while (off + 16 <= buf.length) {
+    const sec = u32(off);
+    const frac = u32(off + 4);
     const incl = u32(off + 8);
     if (off + 16 + incl > buf.length) break;
-    out.push(buf.subarray(off + 16, off + 16 + incl));
+    out.push({ t: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3), frame: buf.subarray(off + 16, off + 16 + incl) });
     off += 16 + incl;
   }
   return out;
