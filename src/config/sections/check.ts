@@ -296,7 +296,7 @@ const rsSection: Section<RsBuilder> = {
     notify_up: scriptTo('notifyUp'),
     notify_down: scriptTo('notifyDown'),
     alpha: (_n, b) => { b.rs.alpha = true; },
-    smtp_alert: (n, b) => { b.rs.smtpAlert = n.args[0]?.text !== 'false'; },
+    smtp_alert: (n, b, cx) => { b.rs.smtpAlert = readBool(n, 0, cx) ?? b.rs.smtpAlert; },
     virtualhost: (n, b, cx) => { b.rs.virtualhost = arg(n, 0, cx)?.text ?? b.rs.virtualhost; },
     ...Object.fromEntries((Object.keys(CHECKER_SPECIFIC) as CheckerType[]).map((t) => [t, checkerHandler(t)])),
   },
