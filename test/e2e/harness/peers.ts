@@ -231,4 +231,4 @@ export function waitHolders(lab: Lab, address: string, hosts: number[], timeoutM
 }
 
 /** keepalived's log lines that mean it did not like a packet. */
-export const KEEPALIVED_PACKET_COMPLAINTS = /invalid|bad checksum|ip ttl|wrong|mismatch|receive an invalid|malformed|not the same|advertisement interval/i;
+export const KEEPALIVED_PACKET_COMPLAINTS = /invalid|bogus|bad checksum|ttl|wrong|mismatch|not present|malformed|not the same|advertisement interval/i;
