@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  configTestExitCode, formatDiagnostic, hasErrors, loadConfig, type LoadResult,
+  configTestExitCode, formatDiagnostic, hasErrors, loadConfig, type Diagnostic, type KeepalivedConfig, type LoadResult, type Loc,
 } from '../config';
+import { checkConfigScriptsReport } from '../track/script-check';
 import { parseArgs, USAGE, type CliOptions } from './args';
 import { dumpConfig } from './dump';
 
@@ -17,11 +18,24 @@ export interface CliIo {
   stderr(text: string): void;
   hostname(): string;
   interfaceExists(name: string): boolean;
+  /** Append to a file, creating it (keepalived opens the -t log O_APPEND|O_CREAT); throws on failure. */
   writeFile(file: string, text: string): void;
+  /**
+   * keepalived's load-time script checks (script security, existence; -t exit
+   * 6), with the vrrp_scripts it would disable. Optional: without it `-t`
+   * reports configuration problems only.
+   */
+  checkScripts?(config: KeepalivedConfig): ScriptFindings;
   /** Start the daemon (run mode). */
   startDaemon(options: CliOptions, loaded: LoadResult): void;
   /** --status: print the running daemon's status from its control socket. */
   status(socket: string): void;
+}
+
+export interface ScriptFindings {
+  diagnostics: Diagnostic[];
+  /** vrrp_scripts keepalived disables (missing, not executable, no user, insecure under script security). */
+  disabledVrrpScripts: Array<{ name: string; loc: Loc }>;
 }
 
 /** Exit status for a bad command line (as keepalived). */
@@ -70,16 +84,38 @@ export function runCli(argv: readonly string[], io: CliIo): number | undefined {
   return undefined;
 }
 
+/**
+ * `-t`: print the diagnostics (to stderr, or appended to the -t log file) and
+ * exit like keepalived 2.2.7 config_test_exit(). As in keepalived, the script
+ * checks of the VRRP process only run when no configured interface is
+ * missing (it stops at "Non-existent interface specified in configuration"
+ * before vrrp_complete_init()); the checker and parent processes still check
+ * theirs. A log file that cannot be opened is keepalived's exit(EXIT_FAILURE).
+ */
 function configTest(o: CliOptions, loaded: LoadResult, io: CliIo): number {
-  const text = loaded.diagnostics.map((d) => formatDiagnostic(d) + '\n').join('');
+  let diags = loaded.diagnostics;
+  if (io.checkScripts) {
+    const vrrpStops = diags.some((d) => d.code === 'W_NO_INTERFACE');
+    const cfg = vrrpStops ? { ...loaded.config, instances: [], syncGroups: [] } : loaded.config;
+    const found = io.checkScripts(cfg);
+    // keepalived only logs a missing notify/misc script (no -t status change), but reports
+    // a vrrp_script it cannot use (vrrp.c check_vrrp_script_security(): status 5).
+    const disabled: Diagnostic[] = found.disabledVrrpScripts.map((s) => ({
+      severity: 'warning', code: 'W_TRACK_SCRIPT_DISABLED', file: s.loc.file, line: s.loc.line, col: s.loc.col,
+      message: `Disabling track script ${s.name} since not found/accessible`,
+    }));
+    diags = [...diags, ...found.diagnostics, ...disabled];
+  }
+  const text = diags.map((d) => formatDiagnostic(d) + '\n').join('');
   if (o.configTestLogFile) {
     try {
       io.writeFile(o.configTestLogFile, text);
     } catch (e) {
-      io.stderr(`Cannot write config test log '${o.configTestLogFile}': ${(e as Error).message}\n${text}`);
+      io.stderr(`Unable to open config-test log file ${o.configTestLogFile} - ${(e as Error).message}\n`);
+      return 1;
     }
   } else io.stderr(text);
-  return configTestExitCode(loaded.diagnostics);
+  return configTestExitCode(diags);
 }
 
 const IFNAME = /^[^/\s]{1,15}$/;
@@ -89,7 +125,14 @@ export const processIo: CliIo = {
   stderr: (t) => { process.stderr.write(t); },
   hostname: () => os.hostname(),
   interfaceExists: (n) => IFNAME.test(n) && n !== '.' && n !== '..' && fs.existsSync(`/sys/class/net/${n}`),
-  writeFile: (f, t) => fs.writeFileSync(f, t),
+  writeFile: (f, t) => fs.appendFileSync(f, t, { mode: 0o644 }),
+  checkScripts: (cfg) => {
+    const r = checkConfigScriptsReport(cfg);
+    const disabledVrrpScripts = r.scripts
+      .filter((v) => v.disabled && v.use.vrrpScript !== undefined)
+      .map((v) => ({ name: v.use.vrrpScript as string, loc: v.use.command.loc }));
+    return { diagnostics: r.diagnostics, disabledVrrpScripts };
+  },
   startDaemon: (options, loaded) => {
     // Loaded lazily: -t, -v and --dump-json must work without the daemon's native parts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
