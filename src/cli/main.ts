@@ -115,8 +115,16 @@ function configTest(o: CliOptions, loaded: LoadResult, io: CliIo): number {
       return 1;
     }
   } else io.stderr(text);
-  return configTestExitCode(diags);
+  return configTestExitCode(diags.filter((d) => !LOGGED_ONLY.has(d.code)));
 }
+
+/**
+ * Script findings keepalived 2.2.7 only logs (log_message(): a missing or
+ * non-executable notify / MISC_CHECK / fifo script, a $PATH search, a bad
+ * script user): printed by -t here, but, as in keepalived, they do not change
+ * its exit status. A vrrp_script it cannot use is W_TRACK_SCRIPT_DISABLED.
+ */
+const LOGGED_ONLY = new Set(['W_SCRIPT_NOT_FOUND', 'W_SCRIPT_NOT_EXECUTABLE', 'W_SCRIPT_WRONG_TYPE', 'W_SCRIPT_USER', 'W_SCRIPT_PATH_SEARCH']);
 
 const IFNAME = /^[^/\s]{1,15}$/;
 

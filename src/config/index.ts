@@ -73,16 +73,11 @@ function run(opts: LoadOptions, feed: (pp: Preprocessor) => void): LoadResult {
 }
 
 /**
- * Problems that do not change the exit status of `keepalived -t`: a missing or
- * unreadable plain `include` (reported at level CONFIG_OK, lib/parser.c
- * file_config_error() without INCLUDE_R/M/W/B), and the per-script findings of
- * src/track/script-check.ts, which keepalived only logs (log_message(); a
- * vrrp_script it disables is reported separately, W_TRACK_SCRIPT_DISABLED).
+ * Problems keepalived prints but reports at level CONFIG_OK for a plain
+ * `include` (lib/parser.c file_config_error() without INCLUDE_R/M/W/B): they
+ * do not change the exit status of `keepalived -t`.
  */
-const STATUS_NEUTRAL = new Set([
-  'W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE',
-  'W_SCRIPT_NOT_FOUND', 'W_SCRIPT_NOT_EXECUTABLE', 'W_SCRIPT_WRONG_TYPE', 'W_SCRIPT_USER', 'W_SCRIPT_PATH_SEARCH',
-]);
+const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE']);
 
 /**
  * The exit status of `keepalived -t` (2.2.7, main.c config_test_exit()) for
