@@ -71,6 +71,8 @@ export class Daemon {
   private readonly hub: TrackerHub;
   private readonly log: Logger;
   private readonly startedAt: number;
+  /** Wall clock minus the monotonic clock at start: one fixed mapping, so a time reads the same in every status. */
+  private readonly wallOffset: number;
   private stopping: Promise<void> | undefined;
   /** Instances whose interface or source address was missing at start. */
   private readonly broken = new Map<string, string>();
@@ -81,6 +83,7 @@ export class Daemon {
     this.pool = new TransportPool((key) => deps.net.openTransport(key, key.mode.startsWith('unicast:') ? key.mode.slice(8) : this.sourceFor(key.ifname, key.family)));
     this.hub = new TrackerHub(deps.trackers, deps.logger);
     this.startedAt = (deps.wallNow ?? Date.now)();
+    this.wallOffset = this.startedAt - deps.clock.now();
     const links = deps.net.links;
     links.onLink((s) => this.onLink(s.ifname, s.up));
     links.onAddressRemoved((ifname, address) => {
@@ -153,8 +156,7 @@ export class Daemon {
   }
 
   status(): DaemonStatusView {
-    const wall = this.deps.wallNow ?? Date.now;
-    const clockToWall = (t: number | null) => (t === null ? this.startedAt : wall() - (this.deps.clock.now() - t));
+    const clockToWall = (t: number | null) => (t === null ? this.startedAt : t + this.wallOffset);
     const instances: InstanceStatusView[] = [];
     for (const r of this.running.values()) instances.push(this.instanceView(r, clockToWall));
     for (const [name, why] of this.broken) {

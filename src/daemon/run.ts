@@ -108,9 +108,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   log.info(`Starting Keepalived-ts (pid ${process.pid}), configuration ${o.configFile}`);
   logDiagnostics(log, loaded.diagnostics);
   if (!native) throw new Error(nativeError);
-  if (hasErrors(loaded.diagnostics)) {
-    throw new Error(`configuration ${o.configFile} has errors (listed above) - not starting`);
-  }
+  // As keepalived: what the errors name is left out (e.g. an instance without a VRID), the rest runs.
+  if (hasErrors(loaded.diagnostics)) log.error(`configuration ${o.configFile} has errors (listed above): running what is valid`);
   if (o.umask !== undefined) process.umask(o.umask);
 
   const clock = new SystemClock();

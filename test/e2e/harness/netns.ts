@@ -321,7 +321,7 @@ export class Lab {
     const where = opts.host ?? 'switch';
     const ifname = opts.ifname ?? (where === 'switch' ? 'br0' : 'eth0');
     const file = path.join(this.tmp, `cap-${randomBytes(3).toString('hex')}.pcap`);
-    const child = this.spawn(where, ['tcpdump', '-Z', 'root', '-i', ifname, '-U', '-nn', '-s', '0', '-w', file, ...(opts.filter ?? [])]);
+    const child = this.spawn(where, ['tcpdump', '--immediate-mode', '-Z', 'root', '-i', ifname, '-U', '-nn', '-s', '0', '-w', file, ...(opts.filter ?? [])]);
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);

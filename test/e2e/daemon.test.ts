@@ -1,0 +1,174 @@
+/**
+ * The running daemon in namespaces: track_interface and link loss, reload
+ * (SIGHUP) without a flap or a gap in adverts, an invalid reload keeping the
+ * running configuration, keepalived's dump signals and pid files, and a VIP
+ * removed by someone else being put back.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Lab, labUnavailableReason } from './harness/netns';
+import { holders, startKeepalived, startKts, waitHolders, type Peer } from './harness/peers';
+import { conf, instance, type InstanceOptions } from './harness/conf';
+import { advertsFrom, arpFrames, maxGap, vrrpFrames } from './harness/frames';
+
+const why = labUnavailableReason();
+const VIP = '192.0.2.100';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
+  let lab: Lab;
+  const running: Peer[] = [];
+  const track = (p: Peer) => (running.push(p), p);
+
+  before(async () => {
+    lab = await Lab.create({ hosts: 2, v6: false });
+    // A second link in host 1 for track_interface: a veth pair whose far end stays in the host.
+    await lab.exec(1, ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p'], { check: true });
+    await lab.exec(1, ['ip', 'link', 'set', 'eth1p', 'up'], { check: true });
+    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
+  });
+  after(async () => {
+    for (const p of running) await p.stop().catch(() => undefined);
+    await lab?.destroy();
+  });
+  const stopAll = async () => {
+    for (const p of running.splice(0)) await p.stop();
+  };
+
+  const inst = (o: Partial<InstanceOptions> & { priority: number }) => conf([], instance({ vips: [`${VIP}/24`], ...o }));
+
+  test('track_interface: the tracked link going down puts the master in FAULT (priority 0 sent), keepalived takes over; link up brings it back', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150, trackInterface: ['eth1'] })));
+    const b = track(startKeepalived(lab, 2, inst({ priority: 100 })));
+    await a.waitState('MASTER');
+    await b.waitState('BACKUP');
+    const cap = await lab.capture({ filter: ['vrrp'] });
+    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'down'], { check: true });
+    await a.waitState('FAULT', 'VI_1', 5000);
+    await b.waitState('MASTER', 'VI_1', 5000);
+    await waitHolders(lab, VIP, [2]);
+    const st = (await a.status()).instances[0];
+    assert.ok(st.faults.some((f) => /eth1/.test(f)), `fault names eth1: ${st.faults.join(', ')}`);
+    const frames = vrrpFrames((await cap.stop()).timed);
+    assert.ok(advertsFrom(frames, lab.ipv4(1), 51).some((f) => f.advert!.priority === 0), 'a master entering FAULT sends priority 0');
+    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await b.waitState('BACKUP');
+    await waitHolders(lab, VIP, [1]);
+    await stopAll();
+  });
+
+  test('the instance interface going down: FAULT, the backup takes over after Master_Down_Interval; link up: MASTER again', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    await a.waitState('MASTER');
+    await b.waitState('BACKUP');
+    await lab.linkSet(1, 'down');
+    await a.waitState('FAULT', 'VI_1', 3000);
+    await b.waitState('MASTER', 'VI_1', 6000);
+    assert.deepEqual(await holders(lab, VIP), [2], 'host 1 released the VIP in FAULT');
+    await lab.linkSet(1, 'up');
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await b.waitState('BACKUP');
+    await waitHolders(lab, VIP, [1]);
+    await stopAll();
+  });
+
+  test('SIGHUP with the same file: no state change and no advert gap longer than one interval; a changed priority takes effect', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    await a.waitState('MASTER');
+    await b.waitState('BACKUP');
+    const cap = await lab.capture({ filter: ['vrrp'] });
+    const before = (await a.status()).instances[0];
+    const logFrom = a.log.length;
+    await sleep(1200);
+    a.signal('SIGHUP');
+    await a.waitLog(/Reload finished: 1 unchanged, 0 changed/, 5000, logFrom);
+    await sleep(2500);
+    const frames = vrrpFrames((await cap.stop()).timed);
+    const times = advertsFrom(frames, lab.ipv4(1), 51).map((f) => f.t);
+    assert.ok(times.length >= 3, `${times.length} adverts`);
+    assert.ok(maxGap(times) <= 1050, `largest gap between adverts ${maxGap(times).toFixed(1)} ms`);
+    const after = (await a.status()).instances[0];
+    assert.equal(after.state, 'MASTER');
+    assert.equal(after.lastTransitionMs, before.lastTransitionMs, 'no transition');
+    assert.deepEqual(a.lines(/Entering/, logFrom), []);
+    assert.deepEqual(await holders(lab, VIP), [1]);
+
+    // Raise the backup above the master: it preempts after the reload.
+    fs.writeFileSync(b.confFile, inst({ priority: 200 }));
+    b.signal('SIGHUP');
+    await b.waitLog(/Reload finished: 0 unchanged, 1 changed/, 5000);
+    await b.waitState('MASTER', 'VI_1', 6000);
+    await a.waitState('BACKUP');
+    await waitHolders(lab, VIP, [2]);
+    assert.equal((await b.status()).instances[0].effectivePriority, 200);
+    await stopAll();
+  });
+
+  test('a reload with an invalid file keeps the running configuration and logs the diagnostic with file and line', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    // VRID 0: keepalived drops the instance ("the virtual router id must be set"); a reload must not.
+    fs.writeFileSync(a.confFile, inst({ priority: 150 }).replace('virtual_router_id 51', 'virtual_router_id 0'));
+    const from = a.log.length;
+    a.signal('SIGHUP');
+    const line = await a.waitLog(/keeping the running configuration/, 5000, from);
+    assert.ok(line);
+    const diag = a.lines(/E_NO_VRID|W_OUT_OF_RANGE/, from).map((l) => l.line).join('\n');
+    assert.match(diag, new RegExp(`${a.confFile}:4:\\d+: warning: virtual_router_id`), 'names file:line of the bad value');
+    assert.match(diag, new RegExp(`${a.confFile}:1:\\d+: error: \\(VI_1\\) the virtual router id must be set`));
+    assert.equal(await a.state(), 'MASTER');
+    assert.equal((await a.status()).instances[0].basePriority, 150);
+    await stopAll();
+  });
+
+  test('SIGUSR1, SIGUSR2 and SIGRTMIN+2 write keepalived.data, keepalived.stats and keepalived.json; pid files live with the process', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.readFileSync(path.join(a.dir, f), 'utf8').trim(), String(a.pid));
+    const file = (n: string) => path.join(a.dir, n);
+    a.signal('SIGUSR1');
+    await lab.waitFor(() => fs.existsSync(file('keepalived.data')), { what: 'keepalived.data' });
+    const data = fs.readFileSync(file('keepalived.data'), 'utf8');
+    assert.match(data, /------< VRRP Topology >------/);
+    assert.match(data, / VRRP Instance = VI_1\n/);
+    assert.match(data, /   State = MASTER\n/);
+    assert.match(data, new RegExp(`     ${VIP.replace(/\./g, '\\.')}/24 dev eth0 scope global set`));
+    a.signal('SIGUSR2');
+    await lab.waitFor(() => fs.existsSync(file('keepalived.stats')), { what: 'keepalived.stats' });
+    assert.match(fs.readFileSync(file('keepalived.stats'), 'utf8'), /VRRP Instance: VI_1\n  Advertisements:\n    Received: \d+\n    Sent: \d+/);
+    process.kill(a.pid, 34 + 2); // SIGRTMIN+2 (glibc SIGRTMIN is 34)
+    await lab.waitFor(() => fs.existsSync(file('keepalived.json')), { what: 'keepalived.json' });
+    const json = JSON.parse(fs.readFileSync(file('keepalived.json'), 'utf8')) as { data: { iname: string; state: number; vrid: number }; stats: { advert_sent: number } }[];
+    assert.equal(json[0].data.iname, 'VI_1');
+    assert.equal(json[0].data.state, 2, 'keepalived numbers MASTER as 2');
+    assert.equal(json[0].data.vrid, 51);
+    assert.ok(json[0].stats.advert_sent > 0);
+    await a.stop();
+    for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.existsSync(path.join(a.dir, f)), false, `${f} removed at exit`);
+    assert.deepEqual(await holders(lab, VIP), [], 'VIP removed at shutdown');
+    await stopAll();
+  });
+
+  test('a VIP deleted by someone else on the master is put back at once and announced', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await waitHolders(lab, VIP, [1]);
+    await sleep(200);
+    const cap = await lab.capture({ filter: ['arp'] });
+    const t0 = Date.now();
+    await lab.exec(1, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { check: true });
+    await waitHolders(lab, VIP, [1], 2000);
+    const took = Date.now() - t0;
+    await sleep(300);
+    const capRes = await cap.stop();
+    const arps = arpFrames(capRes.timed).filter((x) => x.senderIp === VIP);
+    assert.ok(took < 1000, `re-added after ${took} ms`);
+    assert.ok(arps.length >= 1, 'gratuitous ARP after re-adding');
+    await stopAll();
+  });
+});
