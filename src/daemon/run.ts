@@ -26,11 +26,12 @@ import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
 import { LinuxAnnouncer, NetlinkAddressManager, NetlinkLinkWatcher, RawVrrpTransport } from '../net/linux';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
-import { initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
+import { checkConfigScriptsReport, initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { ControlServer } from './control';
 import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, type IdLookup } from './notify-wiring';
+import { withoutDisabledScripts } from './scripts';
 import { formatData, formatJson, formatStats } from './status';
 
 export interface DaemonProcess {
@@ -117,7 +118,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const addresses = new NetlinkAddressManager(native);
   const announcer = new LinuxAnnouncer(native, log);
   const ids = idLookup(log);
-  let config = loaded.config;
+  let config = runnableScripts(loaded.config, log);
   const scriptUser = defaultScriptUser(config, log);
 
   const runner = new SpawnProcessRunner(clock);
@@ -202,8 +203,9 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
         log.error(`configuration ${o.configFile} has errors - keeping the running configuration`);
         return { ok: false, diagnostics: r.diagnostics };
       }
-      const res = await daemon.reload(r.config);
-      config = r.config;
+      const next = runnableScripts(r.config, log);
+      const res = await daemon.reload(next);
+      config = next;
       log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
       return { ok: true, diagnostics: r.diagnostics };
     });
@@ -260,6 +262,15 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   on('SIGUSR2', () => dump('keepalived.stats', formatStats(daemon.status())));
 
   return { daemon, shutdown, reload, done };
+}
+
+/** keepalived's script checks at load: log them, drop what it would not run. */
+function runnableScripts(config: KeepalivedConfig, log: Logger): KeepalivedConfig {
+  const report = checkConfigScriptsReport(config);
+  logDiagnostics(log, report.diagnostics);
+  const r = withoutDisabledScripts(config, report);
+  for (const m of r.messages) log.warn(m);
+  return r.config;
 }
 
 function idLookup(log: Logger): IdLookup {
