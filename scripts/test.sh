@@ -23,6 +23,9 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$out/unit.tap" \
   --test-concurrency=2 $(find dist/test -name '*.test.js' -not -path 'dist/test/e2e/*' | sort) || status=1
 
+echo "== decoder fuzz (1,000,000 packets)"
+node dist/bench/fuzz-codec.js 1000000 || status=1
+
 if [ "$(id -u)" = 0 ] && [ "${KTS_SKIP_E2E:-0}" != 1 ]; then
   echo "== end-to-end tests (network namespaces)"
   e2e=$(find dist/test/e2e -name '*.test.js' 2>/dev/null | sort)
