@@ -168,6 +168,8 @@ export interface FifoEvent {
 }
 
 export interface NotifyStats {
+  /** Scripts started (scriptsRun counts those that have finished). */
+  scriptsStarted: number;
   scriptsRun: number;
   scriptsFailed: number;
   scriptsTimedOut: number;
@@ -199,6 +201,7 @@ interface OpenFifo {
  */
 export class Notifier extends EventEmitter {
   readonly stats: NotifyStats = {
+    scriptsStarted: 0,
     scriptsRun: 0,
     scriptsFailed: 0,
     scriptsTimedOut: 0,
@@ -363,9 +366,12 @@ export class Notifier extends EventEmitter {
   }
 
   /**
-   * Orderly shutdown: stop accepting work, let queued scripts finish for up
-   * to `drainMs` (then kill what runs), stop FIFO reader scripts, unlink and
-   * close FIFOs, stop mail retries. Idempotent.
+   * Orderly shutdown: stop accepting work, let queued scripts and mails
+   * finish for up to `drainMs` (then kill what runs and stop mail retries),
+   * stop FIFO reader scripts, unlink and close FIFOs. Idempotent.
+   *
+   * keepalived queues its "Stopping" mail at shutdown but exits before
+   * sending it; we send it within the drain time.
    */
   async close(drainMs = 5000): Promise<void> {
     if (this.closed) return;
@@ -375,7 +381,7 @@ export class Notifier extends EventEmitter {
         this.abort.abort();
         resolve();
       });
-      void this.queues.idle().then(() => {
+      void Promise.all([this.queues.idle(), this.mailer?.idle()]).then(() => {
         t.cancel();
         resolve();
       });
@@ -410,6 +416,7 @@ export class Notifier extends EventEmitter {
 
   private async runScript(owner: string, role: string, spec: ScriptSpec, extra: string[], timeoutMs: number): Promise<void> {
     const argv = [...spec.argv, ...extra];
+    this.stats.scriptsStarted++;
     const outcome = await runWithTimeout(
       this.runner,
       this.clock,
