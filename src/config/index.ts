@@ -9,10 +9,10 @@
 import { DiagnosticSink, type Diagnostic } from './diagnostics';
 import { nodeConfigFs } from './fs';
 import type { KeepalivedConfig } from './model';
-import { parseRoot } from './parse';
+import { newRoot, rootSection } from './parse';
 import { Preprocessor, type ConfigFs } from './preprocess';
-import type { Ctx } from './schema';
-import { buildTree } from './tree';
+import { runSection, type Ctx } from './schema';
+import { TreeBuilder } from './tree';
 import { finish } from './validate';
 
 export * from './model';
@@ -63,11 +63,15 @@ function run(opts: LoadOptions, feed: (pp: Preprocessor) => void): LoadResult {
   const sink = new DiagnosticSink();
   const hostname = opts.hostname ?? 'localhost';
   const configId = opts.configId ?? hostname.split('.')[0];
-  const pp = new Preprocessor({ configId, fs: opts.fs ?? nodeConfigFs, random: opts.random, defines: opts.env }, sink);
-  feed(pp);
-  const tree = buildTree(pp.pieces, sink);
   const cx: Ctx = { diags: sink, env: { hostname, interfaceExists: opts.interfaceExists }, unmodelled: [] };
-  const root = parseRoot(tree, hostname, cx);
+  const root = newRoot(hostname);
+  // Each top-level block is interpreted as soon as it is complete (see TreeBuilder).
+  const tb = new TreeBuilder(sink, (n) => runSection(rootSection, [n], root, cx));
+  const pp = new Preprocessor({
+    configId, fs: opts.fs ?? nodeConfigFs, random: opts.random, defines: opts.env, onPiece: (t, raw) => tb.push(t, raw),
+  }, sink);
+  feed(pp);
+  tb.finish();
   const model = finish(root, cx);
   return { config: { ...model, unmodelled: cx.unmodelled }, diagnostics: sink.list };
 }

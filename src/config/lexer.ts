@@ -21,11 +21,24 @@ export interface SrcLine {
   cols: number | number[];
 }
 
-export interface Token {
-  text: string;
-  loc: Loc;
-  /** The word was written in double quotes. */
-  quoted: boolean;
+/**
+ * A word of a line with where it starts. One object per word, with the
+ * location fields inline (a configuration has about a million of them);
+ * `loc` builds a Loc on access, to be stored by whoever keeps it.
+ */
+export class Token {
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    /** The word was written in double quotes. */
+    readonly quoted: boolean,
+  ) {}
+
+  get loc(): Loc {
+    return { file: this.file, line: this.line, col: this.col };
+  }
 }
 
 /** A line piece after brace splitting: its tokens and raw text (for scripts). */
@@ -109,7 +122,11 @@ function decommentSimple(input: SrcLine): Decommented {
     if (c === 34) quote = !quote;
     else if (!quote && (c === 33 || c === 35)) { end = i; break; }
   }
-  const line = trimBlanks(end === t.length ? input : slice(input, 0, end));
+  // Strip the comment and the surrounding blanks with one slice.
+  let s = 0;
+  while (s < end && (t.charCodeAt(s) === 32 || t.charCodeAt(s) === 9)) s++;
+  while (end > s && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9)) end--;
+  const line = s === 0 && end === t.length ? input : slice(input, s, end);
   return { line, cont: false, unterminatedQuote: quote };
 }
 
@@ -117,6 +134,14 @@ function decommentSimple(input: SrcLine): Decommented {
 export function splitPieces(l: SrcLine): SrcLine[] {
   const t = l.text;
   if (t.indexOf('{') < 0 && t.indexOf('}') < 0) return [l];
+  if (t === '{' || t === '}') return [l];
+  // The common "keyword args {" line, without quotes: two pieces, no scanning.
+  const last = t.length - 1;
+  if (t.charCodeAt(last) === 123 && t.indexOf('{') === last && t.indexOf('}') < 0 && t.indexOf('"') < 0) {
+    let e = last;
+    while (e > 0 && isBlank(t[e - 1])) e--;
+    return e === 0 ? [slice(l, last)] : [slice(l, 0, e), slice(l, last)];
+  }
   const out: SrcLine[] = [];
   let quote = false;
   let start = 0;
@@ -138,10 +163,14 @@ function pushTrimmed(out: SrcLine[], l: SrcLine): void {
   if (t.text.length > 0) out.push(t);
 }
 
+/** Words of the line being tokenized; copied out at the exact size (a fresh [] grows to 17 slots). */
+const scratch: Token[] = [];
+
 /** keepalived's alloc_strvec(): blank-separated words, `"..."` as one word. */
 export function tokenize(l: SrcLine): { tokens: Token[]; unmatchedQuote?: Loc } {
   const t = l.text;
-  const tokens: Token[] = [];
+  let n = 0;
+  let unmatchedQuote: Loc | undefined;
   let i = 0;
   while (i < t.length) {
     while (i < t.length && isBlank(t[i])) i++;
@@ -149,15 +178,16 @@ export function tokenize(l: SrcLine): { tokens: Token[]; unmatchedQuote?: Loc } 
     const start = i;
     if (t[i] === '"') {
       const close = t.indexOf('"', i + 1);
-      if (close < 0) return { tokens, unmatchedQuote: locAt(l, start) };
-      tokens.push({ text: t.slice(i + 1, close), loc: locAt(l, start), quoted: true });
+      if (close < 0) { unmatchedQuote = locAt(l, start); break; }
+      scratch[n++] = new Token(t.slice(i + 1, close), l.file, l.line, colAt(l, start), true);
       i = close + 1;
       continue;
     }
     while (i < t.length && !isBlank(t[i]) && t[i] !== '"') i++;
-    tokens.push({ text: t.slice(start, i), loc: locAt(l, start), quoted: false });
+    scratch[n++] = new Token(t.slice(start, i), l.file, l.line, colAt(l, start), false);
   }
-  return { tokens };
+  const tokens = scratch.slice(0, n);
+  return unmatchedQuote ? { tokens, unmatchedQuote } : { tokens };
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -189,10 +219,24 @@ export function splitQuotedEscaped(src: string): SplitResult {
   return { words };
 }
 
+/** Characters that end a plain run inside readWord: blank, tab, quotes, backslash. */
+const isWordStop = (c: number): boolean => c === 32 || c === 9 || c === 34 || c === 39 || c === 92;
+
 function readWord(src: string, i: number): { word: string; next: number; error?: string } {
   let word = '';
   let quote = '';
   while (i < src.length) {
+    if (!quote) {
+      // Copy a run of plain characters at once (not one string per character).
+      let stop = i;
+      while (stop < src.length && !isWordStop(src.charCodeAt(stop))) stop++;
+      if (stop > i) { word += src.slice(i, stop); i = stop; continue; }
+    } else {
+      const close = src.indexOf(quote, i);
+      const bs = src.indexOf('\\', i);
+      const stop = Math.min(close < 0 ? src.length : close, bs < 0 ? src.length : bs);
+      if (stop > i) { word += src.slice(i, stop); i = stop; continue; }
+    }
     const c = src[i];
     if (c === '\\') {
       const e = readEscape(src, i + 1);

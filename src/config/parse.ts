@@ -39,6 +39,9 @@ export function newRoot(hostname: string): RootBuilder {
   };
 }
 
+/** Names already defined, per builder list (a set, so 10,000 instances stay linear). */
+const namesOf = new WeakMap<object, Set<string>>();
+
 /** A `keyword NAME { ... }` block: checks the name and uniqueness, then calls `make`. */
 function named<T extends { name: string; seq?: number; endLoc?: Loc }>(
   list: (r: RootBuilder) => T[],
@@ -49,7 +52,9 @@ function named<T extends { name: string; seq?: number; endLoc?: Loc }>(
     const t = arg(n, 0, cx, 'name');
     if (!t) return;
     const items = list(r);
-    if (items.some((x) => x.name === t.text)) {
+    let names = namesOf.get(items);
+    if (!names) namesOf.set(items, (names = new Set(items.map((x) => x.name))));
+    if (names.has(t.text)) {
       cx.diags.warn('W_DUPLICATE_NAME', t.loc, `${n.key.text} ${t.text} already defined - ignoring this one`);
       return;
     }
@@ -58,6 +63,7 @@ function named<T extends { name: string; seq?: number; endLoc?: Loc }>(
     b.endLoc = n.endLoc ?? n.loc;
     runSection(section, children, b, cx);
     items.push(b);
+    names.add(b.name);
   });
 }
 

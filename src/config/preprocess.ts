@@ -13,7 +13,7 @@
  */
 import { DiagnosticSink, type Loc } from './diagnostics';
 import {
-  colAt, decomment, locAt, slice, spliceLine, splitPieces, tokenize, type Piece, type SrcLine,
+  colAt, decomment, locAt, slice, spliceLine, splitPieces, tokenize, type Piece, type SrcLine, type Token,
 } from './lexer';
 
 /** File access used by the preprocessor (node implementation in fs.ts). */
@@ -33,6 +33,8 @@ export interface PreprocessOptions {
   random?: () => number;
   /** Predefined parameters, as if `$NAME=value` came first. */
   defines?: Record<string, string>;
+  /** Receives each line piece as it is produced (default: collected in `pieces`). */
+  onPiece?: (tokens: Token[], raw: string) => void;
 }
 
 interface Def {
@@ -60,6 +62,7 @@ export function resolvePath(base: string, p: string): string {
 
 export class Preprocessor {
   readonly pieces: Piece[] = [];
+  private pieceCount = 0;
   private readonly defs = new Map<string, Def>();
   private readonly includeStack: string[] = [];
   private readonly fileStack: string[] = [];
@@ -87,11 +90,13 @@ export class Preprocessor {
   processText(text: string, file: string): void {
     this.fileStack.push(file);
     this.pendingDef = undefined;
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length && !this.stopped; i++) {
-      let t = lines[i];
-      if (t.endsWith('\r')) t = t.slice(0, -1);
-      this.physicalLine({ text: t, file, line: i + 1, cols: 1 });
+    // One line at a time (not text.split()), so lines do not all stay alive together.
+    for (let start = 0, n = 1; start <= text.length && !this.stopped; n++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const t = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      this.physicalLine({ text: t, file, line: n, cols: 1 });
+      start = end + 1;
     }
     this.pendingDef = undefined;
     this.fileStack.pop();
@@ -306,16 +311,19 @@ export class Preprocessor {
   }
 
   private emit(l: SrcLine): void {
-    for (const p of splitPieces(l)) {
+    const pieces = splitPieces(l);
+    for (let k = 0; k < pieces.length; k++) {
+      const p = pieces[k];
       const t = tokenize(p);
       if (t.unmatchedQuote) this.diags.warn('W_UNMATCHED_QUOTE', t.unmatchedQuote, `Unmatched quote: '${p.text}'`);
       if (t.tokens.length === 0) continue;
-      if (this.pieces.length >= MAX_PIECES) {
+      if (++this.pieceCount > MAX_PIECES) {
         this.diags.error('E_TOO_LARGE', locAt(p, 0), `Configuration expands to more than ${MAX_PIECES} lines - rest ignored`);
         this.stopped = true;
         return;
       }
-      this.pieces.push({ tokens: t.tokens, raw: p.text, loc: t.tokens[0].loc });
+      if (this.opts.onPiece) this.opts.onPiece(t.tokens, p.text);
+      else this.pieces.push({ tokens: t.tokens, raw: p.text, loc: t.tokens[0].loc });
     }
   }
 }

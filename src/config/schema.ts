@@ -22,6 +22,8 @@ export interface Ctx {
   unmodelled: UnmodelledKeyword[];
   /** Position of the node being handled in parse order (definitions must precede references). */
   seq?: number;
+  /** Parse-order position of each track reference (a plain map per parse: a WeakMap costs the GC). */
+  refSeq?: Map<object, number>;
 }
 
 export type Handler<B> = (n: Node, b: B, cx: Ctx) => void;
@@ -56,8 +58,9 @@ export function runSection<B>(sec: Section<B>, nodes: Node[], b: B, cx: Ctx): vo
     const key = n.key.text;
     const h = Object.prototype.hasOwnProperty.call(sec.keywords, key) ? sec.keywords[key] : undefined;
     if (h) {
+      // The keyword token is a Loc already (file/line/col): no new object per keyword.
       const locs = (b as { locs?: Record<string, Loc> }).locs;
-      if (locs) locs[key] = n.loc;
+      if (locs) locs[key] = n.key;
       if (n.children && !blockHandlers.has(h)) {
         cx.diags.warn('W_UNEXPECTED_BLOCK', n.blockLoc ?? n.loc, `'${key}' in ${sec.name} takes no '{ }' block - block ignored`);
       }

@@ -22,47 +22,98 @@ export interface Node {
   endLoc?: Loc;
 }
 
+const NO_ARGS: Token[] = [];
+
+/** A Node whose `loc` is its keyword's (computed, so the tree holds one object less per line). */
+class TreeNode implements Node {
+  children?: Node[];
+  blockLoc?: Loc;
+  endLoc?: Loc;
+
+  constructor(readonly key: Token, readonly args: Token[], readonly raw: string) {}
+
+  get loc(): Loc {
+    return this.key.loc;
+  }
+}
+
 interface Frame {
   nodes: Node[];
   open?: Loc;
   owner?: Node;
 }
 
-export function buildTree(pieces: Piece[], diags: DiagnosticSink): Node[] {
-  const root: Frame = { nodes: [] };
-  const stack: Frame[] = [root];
-  let last: Node | undefined;
-  for (const p of pieces) {
-    const word = p.tokens[0];
+/** Builds the tree from pieces as the preprocessor produces them (nothing else is retained). */
+export class TreeBuilder {
+  private readonly root: Frame = { nodes: [] };
+  private readonly stack: Frame[] = [this.root];
+  private last: Node | undefined;
+  /** A top-level node that may still get its `{` on the next piece. */
+  private pendingRoot: Node | undefined;
+
+  /**
+   * With `onRoot`, each complete top-level node (its block closed) is handed
+   * over at once instead of being kept, so a large configuration's tree never
+   * exists whole (its words die young, which keeps the GC cheap).
+   */
+  constructor(private readonly diags: DiagnosticSink, private readonly onRoot?: (n: Node) => void) {}
+
+  private flushRoot(): void {
+    const n = this.pendingRoot;
+    if (!n) return;
+    this.pendingRoot = undefined;
+    if (this.onRoot) this.onRoot(n);
+    else this.root.nodes.push(n);
+  }
+
+  push(tokens: Token[], raw: string): void {
+    const word = tokens[0];
+    const stack = this.stack;
     const top = stack[stack.length - 1];
-    if (p.tokens.length === 1 && !word.quoted && word.text === '{') {
+    if (tokens.length === 1 && !word.quoted && word.text === '{') {
+      const last = this.last;
       if (!last || last.children) {
-        diags.warn('W_UNEXPECTED_BOB', p.loc, "Unexpected '{' - ignoring");
-        stack.push({ nodes: [], open: p.loc });
+        this.diags.warn('W_UNEXPECTED_BOB', word.loc, "Unexpected '{' - ignoring");
+        stack.push({ nodes: [], open: word.loc });
       } else {
         last.children = [];
-        last.blockLoc = p.loc;
-        stack.push({ nodes: last.children, open: p.loc, owner: last });
+        last.blockLoc = word.loc;
+        stack.push({ nodes: last.children, open: last.blockLoc, owner: last });
       }
-      last = undefined;
-      continue;
+      this.last = undefined;
+      return;
     }
-    if (p.tokens.length === 1 && !word.quoted && word.text === '}') {
-      if (stack.length === 1) diags.warn('W_UNEXPECTED_EOB', p.loc, "Extra '}' found");
+    if (tokens.length === 1 && !word.quoted && word.text === '}') {
+      if (stack.length === 1) this.diags.warn('W_UNEXPECTED_EOB', word.loc, "Extra '}' found");
       else {
         const f = stack.pop();
-        if (f?.owner) f.owner.endLoc = p.loc;
+        if (f?.owner) f.owner.endLoc = word.loc;
+        if (stack.length === 1) this.flushRoot();
       }
-      last = undefined;
-      continue;
+      this.last = undefined;
+      return;
     }
-    const node: Node = { key: word, args: p.tokens.slice(1), raw: p.raw, loc: p.loc };
-    top.nodes.push(node);
-    last = node;
+    const node = new TreeNode(word, tokens.length > 1 ? tokens.slice(1) : NO_ARGS, raw);
+    if (stack.length === 1) {
+      this.flushRoot();
+      this.pendingRoot = node;
+    } else top.nodes.push(node);
+    this.last = node;
   }
-  for (let i = stack.length - 1; i > 0; i--) {
-    diags.warn('W_MISSING_EOB', stack[i].open ?? root.nodes[0]?.loc ?? { file: '', line: 0, col: 0 },
-      "Missing '}' at end of configuration for block opened here");
+
+  /** The root nodes; reports blocks still open at the end. */
+  finish(): Node[] {
+    this.flushRoot();
+    for (let i = this.stack.length - 1; i > 0; i--) {
+      this.diags.warn('W_MISSING_EOB', this.stack[i].open ?? this.root.nodes[0]?.loc ?? { file: '', line: 0, col: 0 },
+        "Missing '}' at end of configuration for block opened here");
+    }
+    return this.root.nodes;
   }
-  return root.nodes;
+}
+
+export function buildTree(pieces: Piece[], diags: DiagnosticSink): Node[] {
+  const b = new TreeBuilder(diags);
+  for (const p of pieces) b.push(p.tokens, p.raw);
+  return b.finish();
 }

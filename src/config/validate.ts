@@ -14,7 +14,7 @@ import type { RootBuilder } from './parse';
 import { fileCheckRefs, groupVsWithoutProtocol } from './sections/check';
 import type { Ctx } from './schema';
 import { finishGlobal } from './sections/global';
-import { refSeq, type InstanceBuilder, type ScriptBuilder, type SyncGroupBuilder } from './sections/vrrp';
+import type { InstanceBuilder, ScriptBuilder, SyncGroupBuilder } from './sections/vrrp';
 
 const OWNER = 255;
 
@@ -116,7 +116,7 @@ function finishScript(s: ScriptBuilder): VrrpScriptConfig {
 function resolveRefs(refs: TrackRef[], known: Map<string, Def>, owner: string, what: string, cx: Ctx): TrackRef[] {
   return refs.filter((r) => {
     const d = known.get(r.name);
-    const at = refSeq.get(r) ?? Number.MAX_SAFE_INTEGER;
+    const at = cx.refSeq?.get(r) ?? Number.MAX_SAFE_INTEGER;
     if (d && d.seq < at) return true;
     const later = d ? ` (it is defined later, at ${d.loc.file}:${d.loc.line}; keepalived needs the definition first)` : '';
     cx.diags.warn('W_UNRESOLVED_REFERENCE', r.loc, `(${owner}) ${what} ${r.name} not found, ignoring...${later}`);
@@ -289,22 +289,44 @@ function checkUnicast(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): vo
  * are separate VRID spaces.
  */
 function checkDuplicateVrids(instances: VrrpInstanceConfig[], cx: Ctx): void {
-  for (let j = 1; j < instances.length; j++) {
-    const b = instances[j];
-    for (let i = 0; i < j; i++) {
-      const a = instances[i];
-      if (a.family !== b.family || a.virtualRouterId !== b.virtualRouterId || a.interface !== b.interface) continue;
-      const ua = a.unicastPeer.length > 0;
-      if (ua !== (b.unicastPeer.length > 0)) continue;
-      if (ua) {
-        if ((a.unicastSrcIp ?? '') !== (b.unicastSrcIp ?? '')) continue;
-        if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.address === p.address))) continue;
-      } else if (a.mcastDstIp !== b.mcastDstIp) continue;
-      cx.diags.error('E_DUPLICATE_VRID', b.loc,
-        `${a.name} and ${b.name} both use VRID ${b.virtualRouterId} with IPv${b.family} on interface ${b.interface}`);
-      break;
+  // Only instances with the same interface, family and VRID can conflict: bucket them first.
+  const buckets = new Map<string, VrrpInstanceConfig[]>();
+  for (const b of instances) {
+    const key = `${b.interface}|${b.family}|${b.virtualRouterId}`;
+    const same = buckets.get(key);
+    if (same) same.push(b);
+    else buckets.set(key, [b]);
+  }
+  const conflicts: Array<[VrrpInstanceConfig, VrrpInstanceConfig]> = [];
+  for (const same of buckets.values()) {
+    for (let j = 1; j < same.length; j++) {
+      const other = firstConflict(same, j);
+      if (other) conflicts.push([other, same[j]]);
     }
   }
+  // Report in configuration order.
+  const order = new Map(instances.map((x, i) => [x, i]));
+  conflicts.sort((x, y) => (order.get(x[1]) ?? 0) - (order.get(y[1]) ?? 0));
+  for (const [a, b] of conflicts) {
+    cx.diags.error('E_DUPLICATE_VRID', b.loc,
+      `${a.name} and ${b.name} both use VRID ${b.virtualRouterId} with IPv${b.family} on interface ${b.interface}`);
+  }
+}
+
+/** The first instance before `same[j]` (same interface, family and VRID) it conflicts with. */
+function firstConflict(same: VrrpInstanceConfig[], j: number): VrrpInstanceConfig | undefined {
+  const b = same[j];
+  const unicast = b.unicastPeer.length > 0;
+  for (let i = 0; i < j; i++) {
+    const a = same[i];
+    if ((a.unicastPeer.length > 0) !== unicast) continue;
+    if (unicast) {
+      if ((a.unicastSrcIp ?? '') !== (b.unicastSrcIp ?? '')) continue;
+      if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.address === p.address))) continue;
+    } else if (a.mcastDstIp !== b.mcastDstIp) continue;
+    return a;
+  }
+  return undefined;
 }
 
 function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceConfig[], names: Names, cx: Ctx): SyncGroupConfig[] {

@@ -142,8 +142,6 @@ const TRACK_RULES: Record<TrackField, TrackRules> = {
   trackProcess: { what: 'track_process', min: -254, max: 254, fix254: false, noreverse: true, badOptionDrops: false },
 };
 
-/** Parse-order position of each reference (definitions must come first, as in keepalived). */
-export const refSeq = new WeakMap<TrackRef, number>();
 
 function readTrackLine(c: Node, owner: string, rules: TrackRules, cx: Ctx): TrackRef | undefined {
   const ref: TrackRef = { name: c.key.text, loc: c.loc };
@@ -184,7 +182,7 @@ export function trackHandler<B extends Record<TrackField, TrackRef[]> & { name: 
         continue;
       }
       if (field === 'trackInterface') checkInterface(ref.name, ref.loc, 'track_interface', cx);
-      refSeq.set(ref, cx.seq ?? 0);
+      (cx.refSeq ??= new Map()).set(ref, cx.seq ?? 0);
       b[field].push(ref);
     }
   });
