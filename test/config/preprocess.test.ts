@@ -391,3 +391,12 @@ test('a huge generator is refused instead of exhausting memory', () => {
   assert.deepEqual(codes(r), ['W_BAD_GENERATOR@2']);
   assert.match(r.diagnostics[0].message, /too many values/);
 });
+
+test('the benchmark configuration generator produces a clean configuration', async () => {
+  const { generateConfig } = await import('../../bench/parse-config');
+  const r = parse(generateConfig(300));
+  assertClean(r);
+  assert.deepEqual([r.config.instances.length, r.config.syncGroups.length, r.config.vrrpScripts.length], [300, 150, 100]);
+  assert.deepEqual(r.config.instances[299].trackScript.map((t) => t.name), ['chk_99', 'chk_0']);
+  assert.deepEqual([r.config.instances[299].interface, r.config.instances[299].virtualRouterId], ['eth1', 50]);
+});
