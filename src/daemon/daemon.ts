@@ -9,7 +9,7 @@
 import type { KeepalivedConfig, VrrpInstanceConfig, SyncGroupConfig } from '../config/model';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, LinkWatcher, VrrpTransport } from '../net/ports';
+import type { AddressManager, Announcer, Family, Firewall, LinkWatcher, VrrpTransport } from '../net/ports';
 import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '../notify';
 import { VrrpInstance, type TransitionEvent } from '../vrrp/instance';
 import { SyncGroup, type GroupTransitionEvent } from '../vrrp/sync-group';
@@ -23,6 +23,8 @@ export interface NetAdapters {
   openTransport(key: PoolKey, sourceAddress: string): VrrpTransport;
   addresses: AddressManager;
   announcer: Announcer;
+  /** For `no_accept` (strict mode): drop rules while MASTER. */
+  firewall?: Firewall;
   links: LinkWatcher & { primaryAddress(ifname: string, family: Family): string | undefined };
 }
 
@@ -198,6 +200,7 @@ export class Daemon {
       transport,
       addresses: this.deps.net.addresses,
       announcer: this.deps.net.announcer,
+      firewall: this.deps.net.firewall,
       logger: this.log,
     });
     const r: Running = { cfg, inst, started: false, unsub: [], trackerUnsub: [], applyTrackers: () => false };

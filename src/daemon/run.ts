@@ -24,7 +24,7 @@ import { SystemClock } from '../core/clock';
 import { Logger } from '../core/log';
 import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
-import { LinuxAnnouncer, NetlinkAddressManager, NetlinkLinkWatcher, RawVrrpTransport } from '../net/linux';
+import { LinuxAnnouncer, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { ControlServer } from './control';
@@ -117,6 +117,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const links = await NetlinkLinkWatcher.open(native, { keepAlive: true });
   const addresses = new NetlinkAddressManager(native);
   const announcer = new LinuxAnnouncer(native, log);
+  const firewall = new NftFirewall();
   const ids = idLookup(log);
   let config = runnableScripts(loaded.config, log);
   const scriptUser = defaultScriptUser(config, log);
@@ -143,6 +144,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
         ),
       addresses,
       announcer,
+      firewall,
       links,
     },
     notifier,
@@ -242,6 +244,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       log.info('Stopping');
       await daemon.stop();
       if (!o.dontReleaseVrrp) await removeStatic(config, addresses, log);
+      await firewall.close();
       await notifier.close(2000);
       await control.close();
       native.unwatch(jsonWatch);

@@ -71,3 +71,16 @@ export interface LinkWatcher {
   linkState(ifname: string): LinkState | undefined;
   close(): void;
 }
+
+/**
+ * keepalived's `no_accept` (the default in strict mode): while MASTER, drop
+ * traffic to and from the VIPs that is not VRRP itself (RFC 5798 §6.4.3:
+ * a non-owner master "MUST NOT accept packets addressed to the IPvX
+ * address(es) associated with the virtual router" unless Accept_Mode).
+ */
+export interface Firewall {
+  block(vip: VipSpec): Promise<{ changed: boolean }>;
+  unblock(vip: VipSpec): Promise<{ changed: boolean }>;
+  /** Remove everything installed. */
+  close(): Promise<void>;
+}

@@ -7,7 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../core/clock';
 import { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, ReceivedPacket, VipSpec, VrrpTransport } from '../net/ports';
+import type { AddressManager, Announcer, Family, Firewall, ReceivedPacket, VipSpec, VrrpTransport } from '../net/ports';
 import { AnnounceSchedule, DEFAULT_GARP, type GarpSettings } from './announce';
 import type { InstanceCheckResult, InstanceExpectation } from './codec/check';
 import type {
@@ -64,7 +64,7 @@ export interface InstanceSettings {
   excludedVips: VipSpec[];
   nopreempt: boolean;
   preemptDelayMs: number;
-  /** accept / no_accept (a setting only: the firewall rules belong to the daemon). */
+  /** accept / no_accept: without accept (and with a firewall port) a MASTER drops traffic to its VIPs. */
   accept: boolean;
   garp: GarpSettings;
   lowerPrioNoAdvert: boolean;
@@ -127,6 +127,8 @@ export interface VrrpInstancePorts {
   transport: VrrpTransport;
   addresses: AddressManager;
   announcer: Announcer;
+  /** no_accept: drop rules for the VIPs while MASTER (absent: accept mode only). */
+  firewall?: Firewall;
   logger?: Logger;
   codec?: AdvertCodec;
 }
@@ -206,6 +208,7 @@ export class VrrpInstance {
   private readonly clock: Clock;
   private readonly transport: VrrpTransport;
   private readonly addresses: AddressManager;
+  private readonly firewall: Firewall | undefined;
   private readonly codec: AdvertCodec;
   private readonly fsmConfig: FsmConfig;
   private data: FsmData;
@@ -233,6 +236,7 @@ export class VrrpInstance {
     this.clock = ports.clock;
     this.transport = ports.transport;
     this.addresses = ports.addresses;
+    this.firewall = ports.settings.accept ? undefined : ports.firewall;
     this.codec = ports.codec ?? defaultCodec();
     this.log = (ports.logger ?? new Logger(() => {}, {}, 'error')).child({ instance: s.name, vrid: s.vrid, family: s.family });
     this.basePriority = s.priority;
@@ -504,20 +508,38 @@ export class VrrpInstance {
         this.timers.get(fx.timer)?.cancel();
         this.timers.delete(fx.timer);
         return;
-      case 'addVips':
+      case 'addVips': {
         this.vipsSet = true;
+        const fw = this.firewall;
+        if (fw) {
+          this.log.info(`(${this.name}) setting firewall drop rule`);
+          for (const vip of this.allVips())
+            this.enqueueAddr(async () => {
+              await fw.block(vip);
+            });
+        }
         for (const vip of this.allVips())
           this.enqueueAddr(async () => {
             await this.addresses.add(vip);
           });
         return;
-      case 'removeVips':
+      }
+      case 'removeVips': {
         this.vipsSet = false;
         for (const vip of this.allVips())
           this.enqueueAddr(async () => {
             await this.addresses.remove(vip);
           });
+        const fw = this.firewall;
+        if (fw) {
+          this.log.info(`(${this.name}) removing firewall drop rule`);
+          for (const vip of this.allVips())
+            this.enqueueAddr(async () => {
+              await fw.unblock(vip);
+            });
+        }
         return;
+      }
       case 'startAnnounce':
         return this.schedule.start();
       case 'stopAnnounce':

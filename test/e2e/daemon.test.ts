@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lab, labUnavailableReason } from './harness/netns';
-import { holders, startKeepalived, startKts, waitHolders, type Peer } from './harness/peers';
+import { holders, startKeepalived, startKts, startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance, type InstanceOptions } from './harness/conf';
 import { advertsFrom, arpFrames, maxGap, vrrpFrames } from './harness/frames';
 
@@ -169,6 +169,35 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     const arps = arpFrames(capRes.timed).filter((x) => x.senderIp === VIP);
     assert.ok(took < 1000, `re-added after ${took} ms`);
     assert.ok(arps.length >= 1, 'gratuitous ARP after re-adding');
+    await stopAll();
+  });
+
+  /** TCP connect from host `from` to VIP:80: 'refused' (RST: the VIP answers) or 'timeout' (dropped). */
+  const probe = async (from: number): Promise<string> => {
+    const js = `const s=require('net').connect(80,'${VIP}');s.setTimeout(1500);s.on('error',e=>{console.log(e.code==='ECONNREFUSED'?'refused':e.code);process.exit(0)});s.on('timeout',()=>{console.log('timeout');process.exit(0)});s.on('connect',()=>{console.log('open');process.exit(0)})`;
+    return (await lab.exec(from, [process.execPath, '-e', js])).stdout.trim();
+  };
+
+  test('vrrp_strict (no_accept): the MASTER drops traffic to its VIP with the same nftables rules as keepalived 2.2.7, removed at stop', async () => {
+    const rules: Record<string, string> = {};
+    for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
+      const a = track(startPeer(kind, lab, 1, conf(['vrrp_strict'], instance({ priority: 150, vips: [`${VIP}/24`] }))));
+      await a.waitState('MASTER', 'VI_1', 10_000);
+      await waitHolders(lab, VIP, [1]);
+      await sleep(300);
+      rules[kind] = (await lab.exec(1, ['nft', 'list', 'table', 'ip', 'keepalived'], { check: true })).stdout;
+      assert.equal(await probe(2), 'timeout', `${kind}: traffic to the VIP is dropped`);
+      await a.stop();
+      assert.equal((await lab.exec(1, ['nft', 'list', 'tables'])).stdout.includes('keepalived'), false, `${kind}: table removed at stop`);
+      await stopAll();
+    }
+    assert.equal(rules.kts, rules.keepalived);
+    assert.match(rules.kts, /elements = \{ 192\.0\.2\.100 \}/);
+    // Without strict mode the VIP answers (accept is the default).
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await waitHolders(lab, VIP, [1]);
+    assert.equal(await probe(2), 'refused', 'accept mode: the VIP answers (RST)');
     await stopAll();
   });
 });

@@ -8,3 +8,5 @@ export { LinuxAnnouncer } from './announcer';
 export { MacvlanManager, vrrpMac } from './vmac';
 export type { VmacSpec } from './vmac';
 export { NetlinkError, NetlinkSocket, canonicalIp, pickPrimary } from './netlink';
+export { NftFirewall, nftCommand, tableScript } from './nft-firewall';
+export type { NftRunner } from './nft-firewall';
