@@ -623,6 +623,31 @@ static int mac_arg(napi_env env, napi_value v, const char *ifname, unsigned char
 }
 
 /*
+ * The process's one AF_PACKET socket for gratuitous ARPs, opened on first use
+ * and never closed (keepalived keeps one too). Closing a packet socket waits
+ * for an RCU grace period (packet_release() -> synchronize_net(), ~12 ms on a
+ * 2-core machine, CPU idle), and a socket per ARP blocked the event loop that
+ * long for every ARP: 5 per takeover, 500 for 100 instances. Protocol 0
+ * registers no receive hook, so the socket never queues frames; sendto()
+ * names ETH_P_ARP in its sockaddr_ll. It belongs to the network namespace the
+ * process runs in. Returns the fd, or -1 with errno set.
+ */
+static int garp_fd = -1;
+
+static int garp_socket(void) {
+  int fd = __atomic_load_n(&garp_fd, __ATOMIC_ACQUIRE);
+  if (fd >= 0) return fd;
+  fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int expected = -1;
+  if (!__atomic_compare_exchange_n(&garp_fd, &expected, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    close(fd); /* another thread won the race */
+    return expected;
+  }
+  return fd;
+}
+
+/*
  * sendGarp(ifname, ipv4, mac|null): one gratuitous ARP request over AF_PACKET,
  * broadcast, sender = target = the address, sender MAC = mac or the interface's
  * (as keepalived does: op REQUEST, target MAC ff:ff:ff:ff:ff:ff).
@@ -656,7 +681,7 @@ static napi_value js_send_garp(napi_env env, napi_callback_info info) {
   memset(a + 18, 0xff, 6);                     /* target MAC */
   memcpy(a + 24, &ip, 4);                      /* target IP = VIP */
 
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  int fd = garp_socket();
   if (fd < 0) return throw_errno(env, errno, "socket(AF_PACKET)");
   struct sockaddr_ll ll;
   memset(&ll, 0, sizeof ll);
@@ -666,9 +691,7 @@ static napi_value js_send_garp(napi_env env, napi_callback_info info) {
   ll.sll_halen = 6;
   memset(ll.sll_addr, 0xff, 6);
   ssize_t n = sendto(fd, f, sizeof f, 0, (struct sockaddr *)&ll, sizeof ll);
-  int err = errno;
-  close(fd);
-  if (n < 0) return throw_errno(env, err, "sendto(AF_PACKET)");
+  if (n < 0) return throw_errno(env, errno, "sendto(AF_PACKET)");
   return undef(env);
 }
 
