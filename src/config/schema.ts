@@ -24,6 +24,8 @@ export interface Ctx {
   seq?: number;
   /** Parse-order position of each track reference (a plain map per parse: a WeakMap costs the GC). */
   refSeq?: Map<object, number>;
+  /** global_defs `dynamic_interfaces` seen (keepalived then keeps references to missing interfaces). */
+  dynamicInterfaces?: boolean;
 }
 
 export type Handler<B> = (n: Node, b: B, cx: Ctx) => void;
@@ -296,10 +298,12 @@ export function readScript(n: Node, cx: Ctx): ScriptCommand | undefined {
   return s;
 }
 
-/** Check an interface name against the environment, like `keepalived -t`. */
-export function checkInterface(name: string, loc: Loc, what: string, cx: Ctx): void {
+/** Check an interface name against the environment, like `keepalived -t`; false when it is known to be missing. */
+export function checkInterface(name: string, loc: Loc, what: string, cx: Ctx): boolean {
   const exists = cx.env.interfaceExists;
   if (exists && !exists(name)) {
     cx.diags.warn('W_NO_INTERFACE', loc, `interface ${name} for ${what} doesn't exist`);
+    return false;
   }
+  return true;
 }

@@ -450,3 +450,12 @@ test('interfaces named in the configuration are checked only when the environmen
   assert.deepEqual(r.diagnostics.map((d) => [d.code, d.line, d.col]), [['W_NO_INTERFACE', 2, 12]]);
   assert.equal(configTestExitCode(r.diagnostics), 5);
 });
+
+test('track_interface naming a missing interface is dropped (keepalived alloc_track_if), unless dynamic_interfaces', () => {
+  const text = (g: string) => `${g}vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.1\n }\n track_interface {\n  eth1 weight -10\n  eth9 weight -20\n }\n}`;
+  const r = parse(text(''), { interfaceExists: ifExists });
+  assert.deepEqual(r.config.instances[0].trackInterface.map((t) => [t.name, t.weight]), [['eth1', -10]]);
+  assert.deepEqual(codes(r), ['W_NO_INTERFACE@9']);
+  const d = parse(text('global_defs {\n dynamic_interfaces\n}\n'), { interfaceExists: ifExists });
+  assert.deepEqual(d.config.instances[0].trackInterface.map((t) => t.name), ['eth1', 'eth9']);
+});

@@ -165,7 +165,7 @@ export const globalSection: Section<GlobalBuilder> = {
     lvs_notify_fifo: fifo('lvsNotifyFifo'),
     lvs_notify_fifo_script: fifoScript('lvsNotifyFifo'),
     default_interface: strField('defaultInterface', true),
-    dynamic_interfaces: (_n, b) => { b.dynamicInterfaces = true; },
+    dynamic_interfaces: (_n, b, cx) => { b.dynamicInterfaces = true; cx.dynamicInterfaces = true; },
     startup_script: (n, b, cx) => { b.startupScript = readScript(n, cx) ?? b.startupScript; },
     shutdown_script: (n, b, cx) => { b.shutdownScript = readScript(n, cx) ?? b.shutdownScript; },
   },

@@ -181,7 +181,9 @@ export function trackHandler<B extends Record<TrackField, TrackRef[]> & { name: 
         cx.diags.warn('W_DUPLICATE_TRACK', c.loc, `(${b.name}) duplicate ${rules.what} ${ref.name} - ignoring`);
         continue;
       }
-      if (field === 'trackInterface') checkInterface(ref.name, ref.loc, 'track_interface', cx);
+      // keepalived (vrrp_track.c alloc_track_if): a tracked interface that does not exist is
+      // dropped, unless dynamic_interfaces lets it appear later.
+      if (field === 'trackInterface' && !checkInterface(ref.name, ref.loc, 'track_interface', cx) && !cx.dynamicInterfaces) continue;
       (cx.refSeq ??= new Map()).set(ref, cx.seq ?? 0);
       b[field].push(ref);
     }
