@@ -7,6 +7,7 @@
  *            "[<router_id>] Realserver <rs> of virtual server <vs> - UP|DOWN"
  *            "[<router_id>] Virtualserver <vs> - UP|DOWN"
  *   DATA:    "Date: %s\r\nFrom: %s\r\nSubject: %s\r\nX-Mailer: Keepalived\r\nTo: %s\r\n\r\n%s\r\n"
+ *            followed by "\r\n.\r\n" (an empty line, then the terminator),
  *            Date as strftime("%a, %d %b %Y %H:%M:%S %z") in local time,
  *            From the bare notification_email_from address, To the
  *            notification_email addresses joined by ", ".
@@ -96,9 +97,15 @@ export interface MailMessage {
   body: string;
 }
 
-/** The DATA section exactly as keepalived's body_cmd() (without the final "."). */
+/**
+ * The DATA section exactly as keepalived's body_cmd() (without the final ".").
+ * keepalived writes SMTP_HEADERS_CMD, then SMTP_BODY_CMD "<body>\r\n", then
+ * SMTP_SEND_CMD "\r\n.\r\n": the body line is followed by an empty line
+ * before the terminating ".". The transport adds only ".\r\n" after a
+ * message ending in CRLF, so the bytes on the wire are keepalived's.
+ */
 export function buildRawMessage(m: MailMessage, date: Date): string {
-  return `Date: ${rfc822Date(date)}\r\nFrom: ${m.from}\r\nSubject: ${m.subject}\r\nX-Mailer: Keepalived\r\nTo: ${m.to.join(', ')}\r\n\r\n${m.body}\r\n`;
+  return `Date: ${rfc822Date(date)}\r\nFrom: ${m.from}\r\nSubject: ${m.subject}\r\nX-Mailer: Keepalived\r\nTo: ${m.to.join(', ')}\r\n\r\n${m.body}\r\n\r\n`;
 }
 
 /** global_defs mail settings, in keepalived's words. */
