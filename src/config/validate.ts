@@ -44,6 +44,7 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
     .filter((i): i is VrrpInstanceConfig => !!i);
   checkDuplicateVrids(instances, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, cx);
+  trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
   resolveFileChecks(r, names.files, cx);
   for (const vs of r.virtualServers) {
     const g = groupVsWithoutProtocol.has(vs) ? r.virtualServerGroups.find((x) => x.name === vs.group) : undefined;
@@ -327,6 +328,62 @@ function firstConflict(same: VrrpInstanceConfig[], j: number): VrrpInstanceConfi
     return a;
   }
   return undefined;
+}
+
+/**
+ * keepalived 2.2.7 vrrp_complete_instance(): a member of a sync group without
+ * `sync_group_tracking_weight`, and an address owner (priority 255), cannot
+ * float its priority: weighted track_interface entries get weight 0 (an
+ * owner stops tracking them), weighted track_script entries are dropped,
+ * a track_file with the default weight 1 gets weight 0 and one with another
+ * weight is dropped. vrrp_complete_init(): a sync group with an owner member
+ * clears the weights of its own track entries.
+ */
+function trackingWeightRules(
+  instances: VrrpInstanceConfig[], groups: SyncGroupConfig[], scripts: VrrpScriptConfig[], files: TrackFileConfig[], cx: Ctx,
+): void {
+  const scriptWeight = new Map(scripts.map((x) => [x.name, x.weight]));
+  const fileWeight = new Map(files.map((x) => [x.name, x.weight]));
+  for (const inst of instances) {
+    const g = inst.syncGroup ? groups.find((x) => x.name === inst.syncGroup) : undefined;
+    const sync = g !== undefined && !g.syncGroupTrackingWeight;
+    if (!sync && inst.priority !== 255) continue;
+    const why = sync ? 'SYNC group' : 'address owner';
+    const why2 = sync ? 'SYNC group' : 'address_owner';
+    const warn = (loc: Loc, msg: string) => cx.diags.warn('W_TRACK_WEIGHT_IGNORED', loc, `(${inst.name}) ${msg}`);
+    inst.trackInterface = inst.trackInterface.flatMap((t) => {
+      if (!t.weight) return [t];
+      warn(t.loc, `ignoring ${t.name} tracked interface ${sync ? 'weight ' : ''}due to ${why}`);
+      return sync ? [{ ...t, weight: 0 }] : [];
+    });
+    inst.trackScript = inst.trackScript.filter((t) => {
+      if (!(t.weight ?? scriptWeight.get(t.name) ?? 0)) return true;
+      warn(t.loc, `ignoring tracked script ${t.name} with weights due to ${why2}`);
+      return false;
+    });
+    inst.trackFile = inst.trackFile.flatMap((t) => {
+      const w = t.weight ?? fileWeight.get(t.name) ?? 1;
+      if (w === 1) {
+        warn(t.loc, `ignoring weight from tracked file ${t.name} due to ${why2}. specify weight 0`);
+        return [{ ...t, weight: 0 }];
+      }
+      if (w === 0) return [t];
+      warn(t.loc, `ignoring tracked file ${t.name} with weight ${w} due to ${why2}`);
+      return [];
+    });
+  }
+  for (const g of groups) {
+    if (!g.group.some((m) => instances.find((i) => i.name === m)?.priority === 255)) continue;
+    const clear = (refs: TrackRef[], what: string, weightOf: (t: TrackRef) => number, verb: string): TrackRef[] =>
+      refs.map((t) => {
+        if (!weightOf(t)) return t;
+        cx.diags.warn('W_TRACK_WEIGHT_IGNORED', t.loc, `(${g.name}) Cannot have weighted track ${what} '${t.name}' with member having priority 255 - ${verb}`);
+        return { ...t, weight: 0 };
+      });
+    g.trackScript = clear(g.trackScript, 'script', (t) => t.weight ?? scriptWeight.get(t.name) ?? 0, 'clearing weight');
+    g.trackFile = clear(g.trackFile, 'file', (t) => t.weight ?? fileWeight.get(t.name) ?? 1, 'setting weight 0');
+    g.trackInterface = clear(g.trackInterface, 'interface', (t) => t.weight ?? 0, 'clearing weight');
+  }
 }
 
 function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceConfig[], names: Names, cx: Ctx): SyncGroupConfig[] {

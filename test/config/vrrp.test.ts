@@ -459,3 +459,27 @@ test('track_interface naming a missing interface is dropped (keepalived alloc_tr
   const d = parse(text('global_defs {\n dynamic_interfaces\n}\n'), { interfaceExists: ifExists });
   assert.deepEqual(d.config.instances[0].trackInterface.map((t) => t.name), ['eth1', 'eth9']);
 });
+
+test('sync group members (without sync_group_tracking_weight) and address owners cannot float their priority (keepalived vrrp_complete_instance)', () => {
+  const text = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', '..', 'test', 'config', 'fixtures', 'tracking-weights.conf'), 'utf8') as string;
+  const r = parse(text, { interfaceExists: ifExists });
+  const by = (n: string) => r.config.instances.find((i) => i.name === n)!;
+  // VI_1 (sync group member): interface weight 0, weighted script dropped, default-weight file set to 0.
+  assert.deepEqual(by('VI_1').trackInterface.map((t) => [t.name, t.weight]), [['eth1', 0]]);
+  assert.deepEqual(by('VI_1').trackScript.map((t) => t.name), ['chk0']);
+  assert.deepEqual(by('VI_1').trackFile.map((t) => [t.name, t.weight]), [['tf', 0]]);
+  // VI_3 (owner): the weighted interface, script and file are no longer tracked.
+  assert.deepEqual(by('VI_3').trackInterface, []);
+  assert.deepEqual(by('VI_3').trackScript, []);
+  assert.deepEqual(by('VI_3').trackFile, []);
+  assert.deepEqual(withCode(r, 'W_TRACK_WEIGHT_IGNORED').map((d) => `${d.line} ${d.message}`), [
+    '25 (VI_1) ignoring eth1 tracked interface weight due to SYNC group',
+    '28 (VI_1) ignoring tracked script chk with weights due to SYNC group',
+    '32 (VI_1) ignoring weight from tracked file tf due to SYNC group. specify weight 0',
+    '51 (VI_3) ignoring eth1 tracked interface due to address owner',
+    '54 (VI_3) ignoring tracked script chk with weights due to address_owner',
+    '57 (VI_3) ignoring tracked file tf with weight 5 due to address_owner',
+  ]);
+  const weighted = parse(text.replace('vrrp_sync_group G1 {', 'vrrp_sync_group G1 {\n    sync_group_tracking_weight'), { interfaceExists: ifExists });
+  assert.deepEqual(weighted.config.instances[0].trackScript.map((t) => t.name), ['chk', 'chk0'], 'sync_group_tracking_weight keeps the weights');
+});
