@@ -77,7 +77,7 @@ export function generateConfig(n: number): string {
     );
   }
   for (let i = 0; i + 1 < n; i += 2) {
-    out.push(`vrrp_sync_group SG_${i / 2} {`, '  group {', `    VI_${i}`, `    VI_${i + 1}`, '  }', '}', '');
+    out.push(`vrrp_sync_group SG_${i / 2} {`, '  group {', `    VI_${i}`, `    VI_${i + 1}`, '  }', '  sync_group_tracking_weight', '}', '');
   }
   return out.join('\n');
 }

@@ -344,10 +344,12 @@ function trackingWeightRules(
 ): void {
   const scriptWeight = new Map(scripts.map((x) => [x.name, x.weight]));
   const fileWeight = new Map(files.map((x) => [x.name, x.weight]));
+  const groupByName = new Map(groups.map((g) => [g.name, g]));
+  const priorityOf = new Map(instances.map((i) => [i.name, i.priority]));
   for (const inst of instances) {
-    const g = inst.syncGroup ? groups.find((x) => x.name === inst.syncGroup) : undefined;
+    const g = inst.syncGroup ? groupByName.get(inst.syncGroup) : undefined;
     const sync = g !== undefined && !g.syncGroupTrackingWeight;
-    if (!sync && inst.priority !== 255) continue;
+    if (!sync && inst.priority !== OWNER) continue;
     const why = sync ? 'SYNC group' : 'address owner';
     const why2 = sync ? 'SYNC group' : 'address_owner';
     const warn = (loc: Loc, msg: string) => cx.diags.warn('W_TRACK_WEIGHT_IGNORED', loc, `(${inst.name}) ${msg}`);
@@ -373,7 +375,7 @@ function trackingWeightRules(
     });
   }
   for (const g of groups) {
-    if (!g.group.some((m) => instances.find((i) => i.name === m)?.priority === 255)) continue;
+    if (!g.group.some((m) => priorityOf.get(m) === OWNER)) continue;
     const clear = (refs: TrackRef[], what: string, weightOf: (t: TrackRef) => number, verb: string): TrackRef[] =>
       refs.map((t) => {
         if (!weightOf(t)) return t;
