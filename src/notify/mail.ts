@@ -28,7 +28,7 @@
  */
 import * as os from 'node:os';
 import { createTransport } from 'nodemailer';
-import { Clock } from '../core/clock';
+import { Clock, TimerHandle } from '../core/clock';
 import { Logger, nullLogger } from '../core/log';
 
 export type VrrpMailState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
@@ -164,9 +164,12 @@ export function resolveMailOptions(o: MailOptions, env: { hostname?: string; use
   };
 }
 
-/** The SMTP port: send one raw message to an envelope. Rejects on failure. */
+/**
+ * The SMTP port: send one raw message to an envelope. Rejects on failure, and
+ * promptly once `signal` is aborted (the Mailer aborts at close()).
+ */
 export interface MailTransport {
-  send(envelope: { from: string; to: readonly string[] }, raw: string): Promise<void>;
+  send(envelope: { from: string; to: readonly string[] }, raw: string, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -183,8 +186,10 @@ export function nodemailerTransport(o: ResolvedMailOptions): MailTransport {
     socketTimeout: o.connectTimeoutMs,
   });
   return {
-    async send(envelope, raw) {
-      await t.sendMail({ envelope: { from: envelope.from, to: [...envelope.to] }, raw });
+    async send(envelope, raw, signal) {
+      // nodemailer >= 10 takes an AbortSignal per message (not yet in @types/nodemailer 8).
+      const mail = { envelope: { from: envelope.from, to: [...envelope.to] }, raw, signal };
+      await t.sendMail(mail as Parameters<typeof t.sendMail>[0]);
     },
     close() {
       t.close();
@@ -202,12 +207,15 @@ export interface MailResult {
 /**
  * Sends alert mails one after another, each retried with backoff up to
  * `attempts` times. send() returns at once; nothing here blocks scripts or
- * FIFOs. Results are reported through `onResult`.
+ * FIFOs. Results are reported through `onResult`; `attempts` in a result is
+ * the number of tries actually made (0 for a mail given up at close()).
  */
 export class Mailer {
   private chain: Promise<void> = Promise.resolve();
   private pendingCount = 0;
   private closed = false;
+  private readonly abort = new AbortController();
+  private backoff: { timer: TimerHandle; wake: () => void } | undefined;
 
   constructor(
     readonly options: ResolvedMailOptions,
@@ -227,19 +235,21 @@ export class Mailer {
     const run = async (): Promise<MailResult> => {
       const msg: MailMessage = { from: this.options.from, to: this.options.notificationEmail, subject, body };
       let lastErr = '';
-      let attempt = 0;
-      for (attempt = 1; attempt <= this.options.attempts && !this.closed; attempt++) {
+      let made = 0;
+      while (made < this.options.attempts && !this.closed) {
+        made++;
         try {
-          await this.transport.send({ from: msg.from, to: msg.to }, buildRawMessage(msg, this.now()));
+          await this.transport.send({ from: msg.from, to: msg.to }, buildRawMessage(msg, this.now()), this.abort.signal);
           this.log.info('SMTP alert successfully sent.', { subject });
-          return { ok: true, attempts: attempt, subject };
+          return { ok: true, attempts: made, subject };
         } catch (e) {
           lastErr = (e as Error).message;
-          this.log.warn(`SMTP connection ERROR to [${this.options.host}]:${this.options.port}. (${lastErr}) attempt ${attempt}/${this.options.attempts}`);
+          this.log.warn(`SMTP connection ERROR to [${this.options.host}]:${this.options.port}. (${lastErr}) attempt ${made}/${this.options.attempts}`);
         }
-        if (attempt < this.options.attempts && !this.closed) await this.sleep(this.options.backoffMs * 2 ** (attempt - 1));
+        if (made < this.options.attempts && !this.closed) await this.sleep(this.options.backoffMs * 2 ** (made - 1));
       }
-      return { ok: false, attempts: Math.min(attempt, this.options.attempts), subject, error: lastErr || 'mailer closed' };
+      if (this.closed && made < this.options.attempts) this.log.warn('SMTP alert abandoned at shutdown.', { subject });
+      return { ok: false, attempts: made, subject, error: lastErr || 'mailer closed' };
     };
     const p = this.chain.then(run).then((r) => {
       this.pendingCount--;
@@ -250,8 +260,22 @@ export class Mailer {
     return p;
   }
 
+  /** The backoff between attempts; close() wakes it early. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.clock.setTimer(ms, resolve));
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.backoff = undefined;
+        resolve();
+      };
+      const timer = this.clock.setTimer(ms, done);
+      this.backoff = {
+        timer,
+        wake: () => {
+          timer.cancel();
+          done();
+        },
+      };
+    });
   }
 
   /** Resolves when every mail queued so far is sent or given up. */
@@ -259,9 +283,16 @@ export class Mailer {
     return this.chain;
   }
 
-  /** Stop retrying; mails in flight finish their current attempt. */
+  /**
+   * Give up: abort the attempt in flight, cancel a pending backoff, and report
+   * every mail not yet sent as failed. Nothing stays armed afterwards.
+   * Idempotent.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.abort.abort();
+    this.backoff?.wake();
     this.transport.close();
   }
 }

@@ -367,7 +367,8 @@ export class Notifier extends EventEmitter {
 
   /**
    * Orderly shutdown: stop accepting work, let queued scripts and mails
-   * finish for up to `drainMs` (then kill what runs and stop mail retries),
+   * finish for up to `drainMs` (then kill what runs and abandon the mails:
+   * the attempt in flight is aborted, retries and queued mails given up),
    * stop FIFO reader scripts, unlink and close FIFOs. Idempotent.
    *
    * keepalived queues its "Stopping" mail at shutdown but exits before
