@@ -208,6 +208,9 @@ static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
     if (set_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0) < 0) what = "setsockopt(IP_MULTICAST_ALL)";
     else if (set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255) < 0) what = "setsockopt(IP_MULTICAST_TTL)";
     else if (set_int(fd, IPPROTO_IP, IP_TTL, 255) < 0) what = "setsockopt(IP_TTL)";
+    /* As keepalived: precedence "internetwork control" (0xc0), and no DF bit. */
+    else if (set_int(fd, IPPROTO_IP, IP_TOS, 0xc0) < 0) what = "setsockopt(IP_TOS)";
+    else if (set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT) < 0) what = "setsockopt(IP_MTU_DISCOVER)";
     else if (set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0) what = "setsockopt(IP_MULTICAST_LOOP)";
     else if (set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0) what = "setsockopt(IP_PKTINFO)";
     else if (set_int(fd, IPPROTO_IP, IP_RECVTTL, 1) < 0) what = "setsockopt(IP_RECVTTL)";
@@ -218,6 +221,7 @@ static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
     if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0) < 0 && errno != ENOPROTOOPT) what = "setsockopt(IPV6_MULTICAST_ALL)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_MULTICAST_HOPS)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_UNICAST_HOPS)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, 0xc0) < 0) what = "setsockopt(IPV6_TCLASS)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) what = "setsockopt(IPV6_MULTICAST_LOOP)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) what = "setsockopt(IPV6_RECVPKTINFO)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1) < 0) what = "setsockopt(IPV6_RECVHOPLIMIT)";

@@ -102,6 +102,8 @@ describe(`e2e: interop with keepalived 2.2.7${why ? ` (SKIPPED: ${why})` : ''}`,
         const frames = vrrpFrames((await cap.stop()).timed).filter((f) => f.advert?.vrid === id || f.drop);
         assert.deepEqual(frames.filter((f) => f.drop).map((f) => `${f.src}: ${f.drop}`), [], 'every advert on the wire decodes');
         assert.ok(frames.every((f) => f.ttl === 255), 'TTL / hop limit 255');
+        // keepalived sets precedence "internetwork control" and no DF; so do we.
+        assert.deepEqual([...new Set(frames.map((f) => `tos 0x${f.tos.toString(16)} df ${f.df}`))], ['tos 0xc0 df false']);
         if (v.opts(lab, 1).unicastPeers) assert.ok(frames.every((f) => f.dst === lab.ipv4(1) || f.dst === lab.ipv4(2)), 'unicast destinations');
         const versions = new Set(frames.map((f) => f.advert!.version));
         assert.deepEqual([...versions], [v.opts(lab, 1).version ?? 2]);

@@ -14,6 +14,10 @@ export interface VrrpFrame {
   src: string;
   dst: string;
   ttl: number;
+  /** IPv4 TOS / IPv6 traffic class. */
+  tos: number;
+  /** IPv4 don't-fragment bit (false for IPv6). */
+  df: boolean;
   /** The decoded advert, or the drop reason our decoder gives. */
   advert?: Advert;
   checksum?: ChecksumVariant;
@@ -86,12 +90,16 @@ export function vrrpFrames(timed: { t: number; frame: Buffer }[]): VrrpFrame[] {
     let src: string;
     let dst: string;
     let ttl: number;
+    let tos: number;
+    let df = false;
     let payload: Buffer;
     if (h.type === 0x0800) {
       const ihl = (frame[h.off] & 0x0f) * 4;
       if (frame[h.off + 9] !== 112) continue;
       family = 4;
       ttl = frame[h.off + 8];
+      tos = frame[h.off + 1];
+      df = (frame[h.off + 6] & 0x40) !== 0;
       src = ip4(frame, h.off + 12);
       dst = ip4(frame, h.off + 16);
       const total = frame.readUInt16BE(h.off + 2);
@@ -100,13 +108,14 @@ export function vrrpFrames(timed: { t: number; frame: Buffer }[]): VrrpFrame[] {
       if (frame[h.off + 6] !== 112) continue;
       family = 6;
       ttl = frame[h.off + 7];
+      tos = (frame.readUInt16BE(h.off) >> 4) & 0xff;
       src = ip6(frame, h.off + 8);
       dst = ip6(frame, h.off + 24);
       const plen = frame.readUInt16BE(h.off + 4);
       payload = frame.subarray(h.off + 40, h.off + 40 + plen);
     } else continue;
     const r = decodeAdvert(payload, { family, src, dst, ttl, checkTtl: false });
-    const f: VrrpFrame = { t, srcMac: mac(frame, 6), dstMac: mac(frame, 0), family, src, dst, ttl, payload };
+    const f: VrrpFrame = { t, srcMac: mac(frame, 6), dstMac: mac(frame, 0), family, src, dst, ttl, tos, df, payload };
     if (r.ok) {
       f.advert = r.advert;
       f.checksum = r.checksum;
