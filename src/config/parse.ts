@@ -81,7 +81,7 @@ const vrrpInstance = named<InstanceBuilder>((r) => r.instances, (name, loc, r) =
 
 const syncGroup = named<SyncGroupBuilder>((r) => r.syncGroups, (name, loc) => ({
   name, loc, group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], notify: {},
-  smtpAlert: false, globalTracking: false, syncGroupTrackingWeight: false,
+  globalTracking: false, syncGroupTrackingWeight: false,
 }), syncGroupSection);
 
 const virtualServer = block<RootBuilder>((_c, n, r, cx) => {

@@ -43,7 +43,7 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
     .map((b) => finishInstance(b, global, names, cx))
     .filter((i): i is VrrpInstanceConfig => !!i);
   checkDuplicateVrids(instances, cx);
-  const syncGroups = finishSyncGroups(r.syncGroups, instances, names, cx);
+  const syncGroups = finishSyncGroups(r.syncGroups, instances, names, global, cx);
   trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
   resolveFileChecks(r, names.files, cx);
   for (const vs of r.virtualServers) {
@@ -388,7 +388,7 @@ function trackingWeightRules(
   }
 }
 
-function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceConfig[], names: Names, cx: Ctx): SyncGroupConfig[] {
+function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceConfig[], names: Names, g: GlobalConfig, cx: Ctx): SyncGroupConfig[] {
   const byName = new Map(instances.map((i) => [i.name, i]));
   const out: SyncGroupConfig[] = [];
   for (const b of builders) {
@@ -416,7 +416,7 @@ function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceC
       trackScript: resolveRefs(b.trackScript, names.scripts, b.name, 'track script', cx),
       trackFile: resolveRefs(b.trackFile, names.files, b.name, 'track file', cx),
       trackProcess: resolveRefs(b.trackProcess, names.processes, b.name, 'track process', cx),
-      notify: b.notify, smtpAlert: b.smtpAlert, globalTracking: b.globalTracking,
+      notify: b.notify, smtpAlert: b.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false, globalTracking: b.globalTracking,
       syncGroupTrackingWeight: b.syncGroupTrackingWeight,
     });
   }

@@ -55,6 +55,8 @@ interface Running {
   trackerUnsub: (() => void)[];
   /** Push current tracker states into the instance; true while a weight-0 script has no result yet. */
   applyTrackers: () => boolean;
+  /** Being removed by a reload (its STOP is reported as DELETED). */
+  deleted?: boolean;
 }
 
 interface RunningGroup {
@@ -110,7 +112,7 @@ export class Daemon {
     const plan = planReload(this.config.instances, next.instances, (c) => c.name);
     this.config = next;
     this.hub.sync(next.vrrpScripts, next.trackFiles);
-    for (const cfg of plan.removed) await this.remove(cfg.name);
+    for (const cfg of plan.removed) await this.remove(cfg.name, 'deleted');
     for (const [before, after] of plan.changed) {
       if (sameConfig({ ...before, priority: 0 }, { ...after, priority: 0 })) {
         const r = this.running.get(after.name);
@@ -121,7 +123,7 @@ export class Daemon {
           continue;
         }
       }
-      await this.remove(before.name);
+      await this.remove(before.name, 'rebuilt');
       this.add(after);
     }
     for (const cfg of plan.unchanged) {
@@ -147,7 +149,7 @@ export class Daemon {
           g.group.close();
         }
         this.groups.clear();
-        await Promise.all([...this.running.keys()].map((n) => this.remove(n, true)));
+        await Promise.all([...this.running.keys()].map((n) => this.remove(n, 'shutdown')));
       })();
     }
     return this.stopping;
@@ -268,13 +270,16 @@ export class Daemon {
     r.inst.start();
   }
 
-  private async remove(name: string, shutdown = false): Promise<void> {
+  /** `deleted`: removed from the configuration by a reload; `rebuilt`: restarted with a changed configuration. */
+  private async remove(name: string, why: 'shutdown' | 'deleted' | 'rebuilt'): Promise<void> {
     const r = this.running.get(name);
     if (!r) return;
     this.running.delete(name);
+    r.deleted = why === 'deleted';
     await r.inst.stop();
     for (const u of [...r.unsub, ...r.trackerUnsub]) u();
-    if (!shutdown) this.log.info(`(${name}) removed by reload: VIPs released`);
+    if (why === 'deleted') this.log.info(`(${name}) removed by reload: VIPs released`);
+    if (why === 'rebuilt') this.log.info(`(${name}) changed by reload: restarted`);
   }
 
   private onLink(ifname: string, up: boolean): void {
@@ -309,9 +314,9 @@ export class Daemon {
   }
 
   private onTransition(r: Running, e: TransitionEvent): void {
-    const state = NOTIFY_STATES[e.to];
+    // An instance removed by a reload is reported DELETED (keepalived: FAULT unless notify_deleted).
+    const state = r.deleted && e.to === 'STOP' ? 'DELETED' : NOTIFY_STATES[e.to];
     if (!state) return;
-    const g = this.config.global;
     void this.deps.notifier.vrrpTransition({
       kind: 'INSTANCE',
       name: r.cfg.name,
@@ -319,21 +324,20 @@ export class Daemon {
       priority: e.priority,
       scripts: this.deps.scriptsFor?.(r.cfg),
       notifyDeleted: r.cfg.notify.deleted !== undefined,
-      smtpAlert: r.cfg.smtpAlert || (g.smtpAlertVrrp ?? g.smtpAlert ?? false),
+      smtpAlert: r.cfg.smtpAlert,
     });
   }
 
   private onGroupTransition(cfg: SyncGroupConfig, e: GroupTransitionEvent): void {
     const state = NOTIFY_STATES[e.to];
     if (!state) return;
-    const g = this.config.global;
     void this.deps.notifier.vrrpTransition({
       kind: 'GROUP',
       name: cfg.name,
       state,
       priority: 0,
       scripts: this.deps.scriptsFor?.(cfg),
-      smtpAlert: cfg.smtpAlert || (g.smtpAlertVrrp ?? g.smtpAlert ?? false),
+      smtpAlert: cfg.smtpAlert,
     });
   }
 

@@ -483,3 +483,17 @@ test('sync group members (without sync_group_tracking_weight) and address owners
   const weighted = parse(text.replace('vrrp_sync_group G1 {', 'vrrp_sync_group G1 {\n    sync_group_tracking_weight'), { interfaceExists: ifExists });
   assert.deepEqual(weighted.config.instances[0].trackScript.map((t) => t.name), ['chk', 'chk0'], 'sync_group_tracking_weight keeps the weights');
 });
+
+test('smtp_alert: an explicit instance or group value wins over the global one; unset ones inherit smtp_alert_vrrp, then smtp_alert', () => {
+  const text = (inst: string, grp: string, glob: string) => `global_defs {\n${glob}}\nvrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n${grp}}\n` +
+    [1, 2].map((i) => `vrrp_instance VI_${i} {\n interface eth0\n virtual_router_id ${50 + i}\n virtual_ipaddress {\n  192.0.2.${i}\n }\n${i === 1 ? inst : ''}}\n`).join('');
+  const r = parse(text(' smtp_alert false\n', ' smtp_alert false\n', ' smtp_alert\n'));
+  assert.deepEqual(r.config.instances.map((i) => i.smtpAlert), [false, true]);
+  assert.equal(r.config.syncGroups[0].smtpAlert, false);
+  const v = parse(text('', '', ' smtp_alert\n smtp_alert_vrrp false\n'));
+  assert.deepEqual(v.config.instances.map((i) => i.smtpAlert), [false, false]);
+  assert.equal(v.config.syncGroups[0].smtpAlert, false);
+  const none = parse(text('', ' smtp_alert\n', ''));
+  assert.deepEqual(none.config.instances.map((i) => i.smtpAlert), [false, false]);
+  assert.equal(none.config.syncGroups[0].smtpAlert, true);
+});

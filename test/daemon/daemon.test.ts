@@ -122,6 +122,8 @@ test('reload removing an instance releases its VIP; adding one starts it', async
   const other = CONF.replace(/VI_1/g, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52').replace('192.0.2.100', '192.0.2.101');
   const r = await a.daemon.reload(config(other, 'a'));
   assert.deepEqual(r, { unchanged: 0, changed: 0, added: 1, removed: 1 });
+  const gone = a.notified.filter((t) => t.name === 'VI_1').at(-1);
+  assert.equal(gone?.state, 'DELETED', 'a removed instance is reported DELETED (the notifier turns it into FAULT without notify_deleted)');
   c.clock.advance(5000);
   assert.deepEqual(await c.holders('192.0.2.100'), ['b']);
   assert.deepEqual(await c.holders('192.0.2.101'), ['a']);

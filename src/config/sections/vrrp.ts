@@ -551,7 +551,8 @@ export interface SyncGroupBuilder {
   trackFile: TrackRef[];
   trackProcess: TrackRef[];
   notify: NotifyScripts;
-  smtpAlert: boolean;
+  /** Unset: the global smtp_alert_vrrp / smtp_alert applies (keepalived's -1). */
+  smtpAlert?: boolean;
   globalTracking: boolean;
   syncGroupTrackingWeight: boolean;
   endLoc?: Loc;
