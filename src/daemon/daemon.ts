@@ -84,7 +84,7 @@ export class Daemon {
   constructor(config: KeepalivedConfig, private readonly deps: DaemonDeps) {
     this.config = config;
     this.log = deps.logger;
-    this.pool = new TransportPool((key) => deps.net.openTransport(key, key.mode.startsWith('unicast:') ? key.mode.slice(8) : this.sourceFor(key.ifname, key.family)));
+    this.pool = new TransportPool((key) => deps.net.openTransport(key, key.src));
     this.hub = new TrackerHub(deps.trackers, deps.logger);
     this.startedAt = (deps.wallNow ?? Date.now)();
     this.wallOffset = this.startedAt - deps.clock.now();

@@ -24,7 +24,7 @@ import { SystemClock } from '../core/clock';
 import { Logger } from '../core/log';
 import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
-import { LinuxAnnouncer, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
+import { LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { ControlServer } from './control';
@@ -32,6 +32,7 @@ import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, type IdLookup } from './notify-wiring';
 import { withoutDisabledScripts } from './scripts';
+import { planVmacs } from './vmac';
 import { formatData, formatJson, formatStats } from './status';
 
 export interface DaemonProcess {
@@ -119,7 +120,37 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const announcer = new LinuxAnnouncer(native, log);
   const firewall = new NftFirewall();
   const ids = idLookup(log);
-  let config = runnableScripts(loaded.config, log);
+  const vmacs = new MacvlanManager(native);
+  const liveVmacs = new Set<string>();
+  /** keepalived's load-time steps that touch the system: script checks, VMAC interfaces. */
+  const prepare = async (c: KeepalivedConfig): Promise<{ config: KeepalivedConfig; vmacs: Set<string> }> => {
+    const plan = planVmacs(runnableScripts(c, log), (i, f) => links.primaryAddress(i, f));
+    for (const w of plan.warnings) log.warn(w);
+    for (const v of plan.vmacs) {
+      try {
+        await vmacs.create(v);
+        liveVmacs.add(v.name);
+        log.info(`(${v.instance}): Success creating VMAC interface ${v.name}`);
+      } catch (e) {
+        log.error(`cannot create VMAC interface ${v.name} on ${v.parent}: ${(e as Error).message}`);
+      }
+    }
+    if (plan.vmacs.length) await links.resync();
+    return { config: plan.config, vmacs: new Set(plan.vmacs.map((v) => v.name)) };
+  };
+  const dropVmacs = async (keep: Set<string>) => {
+    for (const name of [...liveVmacs]) {
+      if (keep.has(name)) continue;
+      liveVmacs.delete(name);
+      try {
+        await vmacs.remove(name);
+        log.info(`Success removing VMAC interface ${name}`);
+      } catch (e) {
+        log.error(`cannot remove VMAC interface ${name}: ${(e as Error).message}`);
+      }
+    }
+  };
+  let config = (await prepare(loaded.config)).config;
   const scriptUser = defaultScriptUser(config, log);
 
   const runner = new SpawnProcessRunner(clock);
@@ -135,8 +166,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
           {
             family: key.family,
             ifname: key.ifname,
-            unicast: key.mode.startsWith('unicast:'),
-            group: key.mode.startsWith('unicast:') ? undefined : key.mode,
+            unicast: key.mode === 'unicast',
+            group: key.mode === 'unicast' ? undefined : key.mode,
             sourceAddress: src,
             logger: log,
           },
@@ -205,9 +236,10 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
         log.error(`configuration ${o.configFile} has errors - keeping the running configuration`);
         return { ok: false, diagnostics: r.diagnostics };
       }
-      const next = runnableScripts(r.config, log);
-      const res = await daemon.reload(next);
-      config = next;
+      const next = await prepare(r.config);
+      const res = await daemon.reload(next.config);
+      await dropVmacs(next.vmacs);
+      config = next.config;
       log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
       return { ok: true, diagnostics: r.diagnostics };
     });
@@ -245,6 +277,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       await daemon.stop();
       if (!o.dontReleaseVrrp) await removeStatic(config, addresses, log);
       await firewall.close();
+      await dropVmacs(new Set());
+      vmacs.close();
       await notifier.close(2000);
       await control.close();
       native.unwatch(jsonWatch);

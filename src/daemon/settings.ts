@@ -46,11 +46,12 @@ export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings 
  * The transport a configuration needs: one shared socket per interface,
  * family and destination (multicast group, or unicast from one source).
  */
-export function transportKeyFor(cfg: VrrpInstanceConfig, sourceAddress: string): { ifname: string; family: 4 | 6; mode: string } {
+export function transportKeyFor(cfg: VrrpInstanceConfig, sourceAddress: string): { ifname: string; family: 4 | 6; mode: string; src: string } {
   return {
     ifname: cfg.interface,
     family: cfg.family,
-    mode: cfg.unicastPeer.length ? `unicast:${sourceAddress}` : cfg.mcastDstIp,
+    mode: cfg.unicastPeer.length ? 'unicast' : cfg.mcastDstIp,
+    src: sourceAddress,
   };
 }
 

@@ -10,8 +10,10 @@ import type { Family, ReceivedPacket, VrrpTransport } from '../net/ports';
 export interface PoolKey {
   ifname: string;
   family: Family;
-  /** Multicast group, or 'unicast:<src>' for unicast instances. */
+  /** Multicast group, or 'unicast' for unicast instances. */
   mode: string;
+  /** Source address the socket sends from (primary address, mcast_src_ip or unicast_src_ip). */
+  src: string;
 }
 
 export type TransportFactory = (key: PoolKey) => VrrpTransport;
@@ -31,7 +33,7 @@ export class TransportPool {
 
   /** A view of the shared socket that only delivers `vrid`'s packets. */
   acquire(key: PoolKey, vrid: number): VrrpTransport {
-    const id = `${key.ifname}|${key.family}|${key.mode}`;
+    const id = `${key.ifname}|${key.family}|${key.mode}|${key.src}`;
     let entry = this.entries.get(id);
     if (!entry) {
       const transport = this.factory(key);

@@ -25,7 +25,7 @@ const pkt = (vrid: number): ReceivedPacket => ({ data: Buffer.from([0x21, vrid, 
 test('instances on one link share one socket and only see their VRID', () => {
   const { made, factory } = fakeFactory();
   const pool = new TransportPool(factory);
-  const key: PoolKey = { ifname: 'eth0', family: 4, mode: '224.0.0.18' };
+  const key: PoolKey = { ifname: 'eth0', family: 4, mode: '224.0.0.18', src: '192.0.2.1' };
   const a = pool.acquire(key, 51);
   const b = pool.acquire(key, 52);
   assert.equal(made.length, 1);
@@ -45,7 +45,7 @@ test('instances on one link share one socket and only see their VRID', () => {
 test('the shared socket closes with its last view; a closed view sends nothing', () => {
   const { made, factory } = fakeFactory();
   const pool = new TransportPool(factory);
-  const key: PoolKey = { ifname: 'eth0', family: 6, mode: 'ff02::12' };
+  const key: PoolKey = { ifname: 'eth0', family: 6, mode: 'ff02::12', src: 'fe80::1' };
   const a = pool.acquire(key, 1);
   const b = pool.acquire(key, 2);
   a.close();
@@ -63,8 +63,8 @@ test('the shared socket closes with its last view; a closed view sends nothing',
 test('different families or modes get different sockets', () => {
   const { made, factory } = fakeFactory();
   const pool = new TransportPool(factory);
-  pool.acquire({ ifname: 'eth0', family: 4, mode: '224.0.0.18' }, 1);
-  pool.acquire({ ifname: 'eth0', family: 6, mode: 'ff02::12' }, 1);
-  pool.acquire({ ifname: 'eth0', family: 4, mode: 'unicast:192.0.2.1' }, 1);
+  pool.acquire({ ifname: 'eth0', family: 4, mode: '224.0.0.18', src: '192.0.2.1' }, 1);
+  pool.acquire({ ifname: 'eth0', family: 6, mode: 'ff02::12', src: 'fe80::1' }, 1);
+  pool.acquire({ ifname: 'eth0', family: 4, mode: 'unicast', src: '192.0.2.1' }, 1);
   assert.equal(made.length, 3);
 });

@@ -91,6 +91,17 @@ export class MacvlanManager {
       setSysctl(spec.name, 'promote_secondaries', 1);
       setSysctl(spec.parent, 'arp_ignore', 1);
       setSysctl(spec.parent, 'arp_filter', 1);
+      // An IPv4 VMAC carries no IPv6 (keepalived: addr_gen_mode none, disable_ipv6): no DAD or
+      // router solicitations from the shared virtual MAC.
+      if (spec.family === 4) {
+        for (const [k, v] of [['addr_gen_mode', 1], ['disable_ipv6', 1]] as const) {
+          try {
+            fs.writeFileSync(`/proc/sys/net/ipv6/conf/${spec.name}/${k}`, `${v}\n`);
+          } catch {
+            /* IPv6 disabled in this kernel or namespace: nothing to turn off */
+          }
+        }
+      }
     }
     await this.nl.request(RTM_NEWLINK, 0, `set ${spec.name} up`, ifinfomsg(ifindex, IFF_UP, IFF_UP));
     return { changed, ifindex, mac };
