@@ -114,14 +114,17 @@ export class Daemon {
     this.hub.sync(next.vrrpScripts, next.trackFiles);
     for (const cfg of plan.removed) await this.remove(cfg.name, 'deleted');
     for (const [before, after] of plan.changed) {
-      if (sameConfig({ ...before, priority: 0 }, { ...after, priority: 0 })) {
-        const r = this.running.get(after.name);
-        if (r) {
-          r.cfg = after;
+      const r = this.running.get(after.name);
+      if (r && sameConfig(inPlaceParts(before), inPlaceParts(after))) {
+        // Priority, addresses, trackers and notifications change without a state change.
+        r.cfg = after;
+        if (before.priority !== after.priority) {
           r.inst.setPriority(after.priority);
           this.log.info(`(${after.name}) priority changed to ${after.priority} on reload`);
-          continue;
         }
+        const s = instanceSettingsFrom(after);
+        r.inst.updateAddresses(s.vips, s.excludedVips);
+        continue;
       }
       await this.remove(before.name, 'rebuilt');
       this.add(after);
@@ -233,6 +236,12 @@ export class Daemon {
       file: [...r.cfg.trackFile, ...(group?.trackFile ?? [])],
       iface: [...r.cfg.trackInterface, ...(group?.trackInterface ?? [])],
     };
+    const wanted = new Set([
+      ...refs.script.map((x) => `script ${x.name}`),
+      ...refs.file.map((x) => `file ${x.name}`),
+      ...refs.iface.map((x) => `interface ${x.name}`),
+    ]);
+    for (const name of r.inst.trackerNames()) if (!wanted.has(name)) r.inst.removeTracker(name);
     const apply = () => {
       let pending = false;
       for (const ref of refs.script) {
@@ -390,6 +399,14 @@ export class Daemon {
       })),
     };
   }
+}
+
+/** The configuration without what a reload can change in place. */
+function inPlaceParts(c: VrrpInstanceConfig): VrrpInstanceConfig {
+  return {
+    ...c, priority: 0, virtualIpaddress: [], virtualIpaddressExcluded: [], notify: {}, smtpAlert: false,
+    trackScript: [], trackFile: [], trackInterface: [], trackProcess: [],
+  };
 }
 
 function vipIfnames(c: VrrpInstanceConfig): Set<string> {

@@ -332,6 +332,42 @@ export class VrrpInstance {
     if (this.trackers.delete(name)) this.reevaluate();
   }
 
+  /** Names of the trackers currently set. */
+  trackerNames(): string[] {
+    return [...this.trackers.keys()];
+  }
+
+  /**
+   * Reload with a changed address list: the state is kept (keepalived
+   * clear_diff_address). A MASTER removes the addresses no longer configured,
+   * adds and announces the new ones; adverts carry the new list from now on.
+   */
+  updateAddresses(vips: VipSpec[], excluded: VipSpec[]): void {
+    const key = (v: VipSpec) => `${v.family}|${v.address}|${v.prefixLength}|${v.ifname}`;
+    const before = this.allVips();
+    this.settings.vips = vips;
+    this.settings.excludedVips = excluded;
+    if (this.data.state !== 'MASTER') return;
+    const now = new Set(this.allVips().map(key));
+    const had = new Set(before.map(key));
+    const fw = this.firewall;
+    for (const v of before) {
+      if (now.has(key(v))) continue;
+      this.enqueueAddr(async () => {
+        await this.addresses.remove(v);
+        await fw?.unblock(v);
+      });
+    }
+    const added = this.allVips().filter((v) => !had.has(key(v)));
+    for (const v of added) {
+      this.enqueueAddr(async () => {
+        await fw?.block(v);
+        await this.addresses.add(v);
+      });
+    }
+    if (added.length) this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => added.includes(v));
+  }
+
   /** Change the base priority (e.g. on reload). An owner (255) never changes at run time. */
   setPriority(base: number): void {
     if (this.data.basePriority === 255 || base === 255) return;

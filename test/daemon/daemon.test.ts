@@ -172,3 +172,24 @@ test('an instance on a missing interface is reported in FAULT with the reason, t
   assert.match(broken!.faults[0], /eth9/);
   assert.equal(c.state('a'), 'MASTER');
 });
+
+test('reload with a changed VIP list keeps the MASTER state: the old VIP goes, the new one comes, adverts carry the new list', async () => {
+  const c = twoHosts();
+  c.clock.advance(5000);
+  const a = c.host('a');
+  const before = a.notified.length;
+  const moved = CONF.replace('192.0.2.100/24', '192.0.2.100/24\n        192.0.2.110/24');
+  const r = await a.daemon.reload(config(moved, 'a'));
+  assert.deepEqual(r, { unchanged: 0, changed: 1, added: 0, removed: 0 });
+  c.clock.advance(100);
+  assert.deepEqual(await c.holders('192.0.2.110'), ['a']);
+  assert.deepEqual(await c.holders('192.0.2.100'), ['a']);
+  const dropped = CONF.replace('192.0.2.100/24', '192.0.2.110/24');
+  await a.daemon.reload(config(dropped, 'a'));
+  c.clock.advance(2000);
+  assert.deepEqual(await c.holders('192.0.2.100'), []);
+  assert.deepEqual(await c.holders('192.0.2.110'), ['a']);
+  assert.equal(a.notified.length, before, 'no state change');
+  assert.equal(c.state('a'), 'MASTER');
+  assert.deepEqual(a.daemon.instance('VI_1')!.settings.vips.map((v) => v.address), ['192.0.2.110']);
+});

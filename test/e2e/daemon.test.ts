@@ -109,6 +109,25 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     await stopAll();
   });
 
+  test('SIGHUP with one more VIP on the MASTER: no transition, the new VIP is added and announced, adverts carry both', async () => {
+    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    const from = a.log.length;
+    const cap = await lab.capture({ filter: ['vrrp', 'or', 'arp'] });
+    fs.writeFileSync(a.confFile, conf([], instance({ priority: 150, vips: [`${VIP}/24`, '192.0.2.101/24'] })));
+    a.signal('SIGHUP');
+    await a.waitLog(/Reload finished: 0 unchanged, 1 changed/, 5000, from);
+    await waitHolders(lab, '192.0.2.101', [1], 3000);
+    await sleep(1300);
+    const res = await cap.stop();
+    assert.deepEqual(a.lines(/Entering/, from), [], 'no state change');
+    const last = advertsFrom(vrrpFrames(res.timed), lab.ipv4(1), 51).at(-1)!;
+    assert.deepEqual(last.advert!.addresses, [VIP, '192.0.2.101']);
+    assert.ok(arpFrames(res.timed).some((x) => x.senderIp === '192.0.2.101'), 'the new VIP is announced');
+    assert.deepEqual(await holders(lab, VIP), [1]);
+    await stopAll();
+  });
+
   test('a reload with an invalid file keeps the running configuration and logs the diagnostic with file and line', async () => {
     const a = track(startKts(lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
