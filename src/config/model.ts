@@ -254,8 +254,12 @@ export interface TrackFileConfig {
 export interface TrackProcessConfig {
   name: string;
   loc: Loc;
+  /** The process name (or path with full_command), as written. */
   process: string;
-  paramMatch?: string;
+  /** Parameters after the name: they must match /proc/PID/cmdline (keepalived sets param_match exact and full_command). */
+  params?: string[];
+  /** none: no parameter check; exact: the same parameters; partial: these first; initial: the last one may be longer. */
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
   weight: number;
   weightReverse: boolean;
   quorum: number;
@@ -263,6 +267,7 @@ export interface TrackProcessConfig {
   delayMs: number;
   terminateDelayMs: number;
   forkDelayMs: number;
+  /** Match argv[0] of /proc/PID/cmdline instead of /proc/PID/comm (set by params and param_match too). */
   fullCommand: boolean;
 }
 

@@ -37,7 +37,7 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
     cx.diags.warn('W_NO_PROCESS', p.endLoc ?? p.loc, `No process set for vrrp_track_process ${p.name} - removing`);
     return false;
   });
-  const trackProcesses = processBuilders.map(({ endLoc: _e, seq: _s, ...p }) => p as TrackProcessConfig);
+  const trackProcesses = processBuilders.map(({ endLoc: _e, seq: _s, ...p }) => ({ ...p, paramMatch: p.paramMatch ?? 'none' }) as TrackProcessConfig);
   const names: Names = { scripts: defsOf(scriptBuilders), files: defsOf(fileBuilders), processes: defsOf(processBuilders) };
   const instances = r.instances
     .map((b) => finishInstance(b, global, names, cx))

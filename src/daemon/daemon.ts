@@ -97,7 +97,7 @@ export class Daemon {
 
   /** Start everything the configuration describes. */
   start(): void {
-    this.hub.sync(this.config.vrrpScripts, this.config.trackFiles);
+    this.hub.sync(this.config.vrrpScripts, this.config.trackFiles, this.config.trackProcesses);
     for (const cfg of this.config.instances) this.add(cfg);
     this.syncGroups();
     for (const r of this.running.values()) this.maybeStart(r);
@@ -111,7 +111,7 @@ export class Daemon {
   async reload(next: KeepalivedConfig): Promise<{ unchanged: number; changed: number; added: number; removed: number }> {
     const plan = planReload(this.config.instances, next.instances, (c) => c.name);
     this.config = next;
-    this.hub.sync(next.vrrpScripts, next.trackFiles);
+    this.hub.sync(next.vrrpScripts, next.trackFiles, next.trackProcesses);
     for (const cfg of plan.removed) await this.remove(cfg.name, 'deleted');
     for (const [before, after] of plan.changed) {
       const r = this.running.get(after.name);
@@ -235,11 +235,13 @@ export class Daemon {
       script: [...r.cfg.trackScript, ...(group?.trackScript ?? [])],
       file: [...r.cfg.trackFile, ...(group?.trackFile ?? [])],
       iface: [...r.cfg.trackInterface, ...(group?.trackInterface ?? [])],
+      process: [...r.cfg.trackProcess, ...(group?.trackProcess ?? [])],
     };
     const wanted = new Set([
       ...refs.script.map((x) => `script ${x.name}`),
       ...refs.file.map((x) => `file ${x.name}`),
       ...refs.iface.map((x) => `interface ${x.name}`),
+      ...refs.process.map((x) => `process ${x.name}`),
     ]);
     for (const name of r.inst.trackerNames()) if (!wanted.has(name)) r.inst.removeTracker(name);
     const apply = () => {
@@ -254,6 +256,12 @@ export class Daemon {
         const f = this.hub.fileInput(ref);
         if (f) r.inst.setTracker(`file ${ref.name}`, f);
       }
+      for (const ref of refs.process) {
+        const p = this.hub.scriptInput(ref, 'process');
+        if (!p) continue;
+        pending ||= p.pending;
+        r.inst.setTracker(`process ${ref.name}`, p.input);
+      }
       for (const ref of refs.iface) {
         const up = this.deps.net.links.linkState(ref.name)?.up ?? false;
         r.inst.setTracker(`interface ${ref.name}`, { weight: ref.weight ?? 0, reverse: ref.reverse, failed: !up });
@@ -267,6 +275,12 @@ export class Daemon {
       }));
     }
     for (const ref of refs.file) r.trackerUnsub.push(this.hub.watch('file', ref.name, () => apply()));
+    for (const ref of refs.process) {
+      r.trackerUnsub.push(this.hub.watch('process', ref.name, () => {
+        apply();
+        this.maybeStart(r);
+      }));
+    }
     r.applyTrackers = apply;
     apply();
   }

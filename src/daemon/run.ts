@@ -26,7 +26,7 @@ import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
 import { LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
-import { checkConfigScriptsReport, initTrackFile, TrackFileWatcher, VrrpScriptTracker } from '../track';
+import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { ControlServer } from './control';
 import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
@@ -154,6 +154,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const scriptUser = defaultScriptUser(config, log);
 
   const runner = new SpawnProcessRunner(clock);
+  // One /proc reader; it reads command lines only when some track_process needs them.
+  const procSource = () => new ProcSource(config.trackProcesses.some((p) => p.fullCommand));
   const notifier = new Notifier(notifierOptions(config.global, ids, scriptUser), { clock, runner, logger: log });
   for (const e of notifier.open()) log.error(`notify FIFO ${e.path}: ${e.message}`);
 
@@ -200,6 +202,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
           { clock, runner, logger: log },
         );
       },
+      process: (c) => new ProcessTracker(c, { clock, source: procSource(), logger: log }),
       file: (c) => {
         const opts = { name: c.name, file: c.file, weight: c.weight, reverse: c.weightReverse, initFile: c.initFile };
         const r = initTrackFile(opts);

@@ -8,7 +8,7 @@
  * them, so a slow or hung check never delays an advert.
  */
 import type { EventEmitter } from 'node:events';
-import type { TrackFileConfig, TrackRef, VrrpScriptConfig } from '../config/model';
+import type { TrackFileConfig, TrackProcessConfig, TrackRef, VrrpScriptConfig } from '../config/model';
 import type { Logger } from '../core/log';
 import type { TrackerInput } from '../vrrp/priority';
 import { sameConfig } from './reload';
@@ -32,6 +32,8 @@ export interface FileWatcher extends EventEmitter {
 export interface TrackerFactories {
   script(cfg: VrrpScriptConfig): ScriptRunner;
   file(cfg: TrackFileConfig): FileWatcher;
+  /** vrrp_track_process (a status tracker like a script); absent: track_process is ignored. */
+  process?(cfg: TrackProcessConfig): ScriptRunner;
 }
 
 type Listener = () => void;
@@ -45,6 +47,7 @@ interface Entry<C, R> {
 export class TrackerHub {
   private readonly scripts = new Map<string, Entry<VrrpScriptConfig, ScriptRunner>>();
   private readonly files = new Map<string, Entry<TrackFileConfig, FileWatcher>>();
+  private readonly processes = new Map<string, Entry<TrackProcessConfig, ScriptRunner>>();
 
   constructor(
     private readonly make: TrackerFactories,
@@ -56,9 +59,11 @@ export class TrackerHub {
    * ones keep running (and keep their state across a reload), changed ones
    * restart, removed ones stop.
    */
-  sync(scripts: readonly VrrpScriptConfig[], files: readonly TrackFileConfig[]): void {
+  sync(scripts: readonly VrrpScriptConfig[], files: readonly TrackFileConfig[], processes: readonly TrackProcessConfig[] = []): void {
     this.syncKind(this.scripts, scripts, (c) => this.make.script(c), (r, l) => r.on('status', l));
     this.syncKind(this.files, files, (c) => this.make.file(c), (r, l) => r.on('value', l));
+    const makeProcess = this.make.process;
+    if (makeProcess) this.syncKind(this.processes, processes, (c) => makeProcess(c), (r, l) => r.on('status', l));
   }
 
   private syncKind<C extends { name: string }, R extends { start(): void; stop(): void }>(
@@ -90,9 +95,9 @@ export class TrackerHub {
     }
   }
 
-  /** The TrackerInput for one `track_script` reference (undefined: unknown script). */
-  scriptInput(ref: TrackRef): { input: TrackerInput; pending: boolean } | undefined {
-    const e = this.scripts.get(ref.name);
+  /** The TrackerInput for one `track_script` (or, kind 'process', `track_process`) reference (undefined: unknown). */
+  scriptInput(ref: TrackRef, kind: 'script' | 'process' = 'script'): { input: TrackerInput; pending: boolean } | undefined {
+    const e = kind === 'script' ? this.scripts.get(ref.name) : this.processes.get(ref.name);
     if (!e) return undefined;
     const weight = ref.weight ?? e.cfg.weight;
     const reverse = ref.reverse ?? e.cfg.weightReverse;
@@ -108,8 +113,8 @@ export class TrackerHub {
   }
 
   /** Call `l` whenever the named script (kind 'script') or file changes; returns the unsubscribe. */
-  watch(kind: 'script' | 'file', name: string, l: Listener): () => void {
-    const e = kind === 'script' ? this.scripts.get(name) : this.files.get(name);
+  watch(kind: 'script' | 'file' | 'process', name: string, l: Listener): () => void {
+    const e = kind === 'script' ? this.scripts.get(name) : kind === 'process' ? this.processes.get(name) : this.files.get(name);
     if (!e) return () => {};
     e.listeners.add(l);
     return () => e.listeners.delete(l);
@@ -118,7 +123,9 @@ export class TrackerHub {
   stop(): void {
     for (const e of this.scripts.values()) e.runner.stop();
     for (const e of this.files.values()) e.runner.stop();
+    for (const e of this.processes.values()) e.runner.stop();
     this.scripts.clear();
     this.files.clear();
+    this.processes.clear();
   }
 }

@@ -193,3 +193,24 @@ test('reload with a changed VIP list keeps the MASTER state: the old VIP goes, t
   assert.equal(c.state('a'), 'MASTER');
   assert.deepEqual(a.daemon.instance('VI_1')!.settings.vips.map((v) => v.address), ['192.0.2.110']);
 });
+
+test('track_process with weight 0: the instance waits for the first scan, then a lost quorum is FAULT and the VIP moves', async () => {
+  const c = new Cluster();
+  const conf = `vrrp_track_process haproxy {\n    process haproxy\n}\n` + CONF.replace('    track_script {\n        chk\n    }\n', '    track_process {\n        haproxy\n    }\n');
+  const a = c.add('a', '192.0.2.10', conf);
+  const b = c.add('b', '192.0.2.11', conf);
+  a.daemon.start();
+  b.daemon.start();
+  c.clock.advance(5000);
+  assert.equal(c.state('a'), 'INIT', 'no scan yet: held in INIT as keepalived holds weight-0 trackers');
+  a.processes.get('haproxy')!.set(true);
+  b.processes.get('haproxy')!.set(true);
+  c.clock.advance(5000);
+  assert.equal(c.state('a'), 'MASTER');
+  a.processes.get('haproxy')!.set(false);
+  c.clock.advance(2000);
+  assert.equal(c.state('a'), 'FAULT');
+  assert.equal(c.state('b'), 'MASTER');
+  assert.deepEqual(await c.holders('192.0.2.100'), ['b']);
+  assert.ok(a.daemon.status().instances[0].faults.includes('process haproxy'));
+});

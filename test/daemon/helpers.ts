@@ -75,6 +75,7 @@ export interface Host {
   logs: LogRecord[];
   scripts: Map<string, FakeScript>;
   files: Map<string, FakeFile>;
+  processes: Map<string, FakeScript>;
 }
 
 export function config(text: string, id: string): KeepalivedConfig {
@@ -95,6 +96,7 @@ export class Cluster {
     const notified: VrrpTransition[] = [];
     const scripts = new Map<string, FakeScript>();
     const files = new Map<string, FakeFile>();
+    const processes = new Map<string, FakeScript>();
     const notifier: NotifierPort = {
       vrrpTransition: async (t) => {
         notified.push(t);
@@ -123,10 +125,15 @@ export class Cluster {
           files.set(c.name, f);
           return f;
         },
+        process: (c) => {
+          const p = new FakeScript();
+          processes.set(c.name, p);
+          return p;
+        },
       },
       wallNow: () => this.clock.now(),
     });
-    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files };
+    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files, processes };
     this.hosts.set(name, host);
     return host;
   }

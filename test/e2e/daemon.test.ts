@@ -219,4 +219,30 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     assert.equal(await probe(2), 'refused', 'accept mode: the VIP answers (RST)');
     await stopAll();
   });
+
+  test('vrrp_track_process (weight 0): the tracked process dying puts the master in FAULT, the backup takes over; it coming back restores the master', async () => {
+    // A uniquely named process: /proc/PID/comm is the name of the file executed.
+    const name = `kts${Math.random().toString(16).slice(2, 8)}`;
+    const bin = `${lab.dir}/${name}`;
+    fs.symlinkSync('/bin/sleep', bin);
+    const startSvc = () => lab.spawn(1, [bin, '600']);
+    let svc = startSvc();
+    const text = `vrrp_track_process svc {\n    process ${name}\n}\n` + instance({ priority: 150, vips: [`${VIP}/24`], extra: ['track_process {', '    svc', '}'] });
+    const a = track(startKts(lab, 1, text));
+    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await b.waitState('BACKUP');
+    const t0 = Date.now();
+    svc.kill('SIGKILL');
+    await a.waitState('FAULT', 'VI_1', 3000);
+    assert.ok(Date.now() - t0 < 1500, `FAULT ${Date.now() - t0} ms after the process died (one /proc poll)`);
+    await b.waitState('MASTER', 'VI_1', 3000);
+    await waitHolders(lab, VIP, [2]);
+    assert.ok((await a.status()).instances[0].faults.includes('process svc'));
+    svc = startSvc();
+    await a.waitState('MASTER', 'VI_1', 10_000);
+    await waitHolders(lab, VIP, [1]);
+    svc.kill('SIGKILL');
+    await stopAll();
+  });
 });

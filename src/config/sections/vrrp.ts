@@ -514,7 +514,8 @@ export interface TrackProcessBuilder {
   name: string;
   loc: Loc;
   process?: string;
-  paramMatch?: string;
+  params?: string[];
+  paramMatch?: 'exact' | 'partial' | 'initial';
   weight: number;
   weightReverse: boolean;
   quorum: number;
@@ -530,8 +531,31 @@ export interface TrackProcessBuilder {
 export const trackProcessSection: Section<TrackProcessBuilder> = {
   name: 'vrrp_track_process',
   keywords: {
-    process: (n, b, cx) => { b.process = arg(n, 0, cx, 'process name')?.text ?? b.process; },
-    param_match: (n, b, cx) => { b.paramMatch = arg(n, 0, cx)?.text ?? b.paramMatch; },
+    process: (n, b, cx) => {
+      if (b.process !== undefined) {
+        cx.diags.warn('W_DUPLICATE', n.loc, `Process already set for track process ${b.name} - ignoring ${n.args[0]?.text ?? ''}`);
+        return;
+      }
+      const name = arg(n, 0, cx, 'process name');
+      if (!name) return;
+      b.process = name.text;
+      if (n.args.length > 1) {
+        // keepalived: parameters imply an exact parameter match on the full command line.
+        b.params = n.args.slice(1).map((a) => a.text);
+        b.paramMatch ??= 'exact';
+        b.fullCommand = true;
+      }
+    },
+    param_match: (n, b, cx) => {
+      const t = n.args[0]?.text;
+      if (t === undefined) b.paramMatch = 'exact';
+      else if (t === 'initial' || t === 'partial') b.paramMatch = t;
+      else {
+        cx.diags.warn('W_INVALID_VALUE', n.args[0].loc, `Invalid param_match type ${t} - ignoring`);
+        return;
+      }
+      b.fullCommand = true;
+    },
     weight: weightHandler<TrackProcessBuilder>(-254, 254, 'track_process'),
     quorum: intField<TrackProcessBuilder>('quorum', 0, 0xffff, 1),
     quorum_max: intField<TrackProcessBuilder>('quorumMax', 0, 0xffff),
