@@ -9,7 +9,7 @@
 import type { KeepalivedConfig, VrrpInstanceConfig, SyncGroupConfig } from '../config/model';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, Firewall, LinkWatcher, VrrpTransport } from '../net/ports';
+import type { AddressManager, Announcer, Family, Firewall, LinkWatcher, RouteManager, VrrpTransport } from '../net/ports';
 import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '../notify';
 import { VrrpInstance, type TransitionEvent } from '../vrrp/instance';
 import { SyncGroup, type GroupTransitionEvent } from '../vrrp/sync-group';
@@ -25,6 +25,8 @@ export interface NetAdapters {
   announcer: Announcer;
   /** For `no_accept` (strict mode): drop rules while MASTER. */
   firewall?: Firewall;
+  /** For virtual_routes / virtual_rules. */
+  routes?: RouteManager;
   links: LinkWatcher & { primaryAddress(ifname: string, family: Family): string | undefined };
 }
 
@@ -206,6 +208,7 @@ export class Daemon {
       addresses: this.deps.net.addresses,
       announcer: this.deps.net.announcer,
       firewall: this.deps.net.firewall,
+      routes: this.deps.net.routes,
       logger: this.log,
     });
     const r: Running = { cfg, inst, started: false, unsub: [], trackerUnsub: [], applyTrackers: () => false };

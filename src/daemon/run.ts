@@ -24,13 +24,15 @@ import { SystemClock } from '../core/clock';
 import { Logger } from '../core/log';
 import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
-import { LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
+import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
+import type { IpRoute } from '../net/ports';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { ControlServer } from './control';
 import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, type IdLookup } from './notify-wiring';
+import { routeArgs, ruleArgs } from './settings';
 import { withoutDisabledScripts } from './scripts';
 import { planVmacs } from './vmac';
 import { formatData, formatJson, formatStats } from './status';
@@ -119,6 +121,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const addresses = new NetlinkAddressManager(native);
   const announcer = new LinuxAnnouncer(native, log);
   const firewall = new NftFirewall();
+  const routes = new IpRouteManager();
   const ids = idLookup(log);
   const vmacs = new MacvlanManager(native);
   const liveVmacs = new Set<string>();
@@ -178,6 +181,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       addresses,
       announcer,
       firewall,
+      routes,
       links,
     },
     notifier,
@@ -215,6 +219,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const pidFiles = [...new Set([o.pidFile, o.vrrpPidFile])];
   for (const f of pidFiles) writePid(f);
   await addStatic(config, addresses, log);
+  const staticRoutes = (c: KeepalivedConfig): IpRoute[] => [...c.staticRoutes.map(routeArgs), ...c.staticRules.map(ruleArgs)];
+  for (const r of staticRoutes(config)) await routes.add(r).catch((e: Error) => log.error(`static ${r.kind} ${r.args.join(' ')}: ${e.message}`));
   daemon.start();
 
   const dumpDir = dumpDirectory(o);
@@ -278,7 +284,10 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
     stopping ??= (async () => {
       log.info('Stopping');
       await daemon.stop();
-      if (!o.dontReleaseVrrp) await removeStatic(config, addresses, log);
+      if (!o.dontReleaseVrrp) {
+        for (const r of staticRoutes(config).reverse()) await routes.remove(r).catch((e: Error) => log.error(e.message));
+        await removeStatic(config, addresses, log);
+      }
       await firewall.close();
       await dropVmacs(new Set());
       vmacs.close();

@@ -3,7 +3,8 @@
  * Pure. The config model is fully defaulted, so this is a renaming, plus the
  * few choices that need the running system (the source address).
  */
-import type { VrrpInstanceConfig } from '../config/model';
+import type { RouteSpec, RuleSpec, VrrpInstanceConfig } from '../config/model';
+import type { IpRoute } from '../net/ports';
 import type { InstanceSettings } from '../vrrp/instance';
 
 export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings {
@@ -22,6 +23,7 @@ export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings 
     auth: auth === undefined ? { type: 0 } : auth.type === 'PASS' ? { type: 1, pass: auth.password } : { type: 2, pass: auth.password },
     vips: cfg.virtualIpaddress,
     excludedVips: cfg.virtualIpaddressExcluded,
+    routes: [...cfg.virtualRoutes.map(routeArgs), ...cfg.virtualRules.map(ruleArgs)],
     nopreempt: cfg.nopreempt,
     preemptDelayMs: cfg.preemptDelayMs,
     accept: cfg.accept,
@@ -59,4 +61,33 @@ export function transportKeyFor(cfg: VrrpInstanceConfig, sourceAddress: string):
 export function describeVip(v: { address: string; prefixLength: number; ifname: string; scope?: unknown; label?: string }): string {
   const scope = v.scope === undefined ? 'global' : String(v.scope);
   return `${v.address}/${v.prefixLength} dev ${v.ifname} scope ${scope}${v.label ? ` label ${v.label}` : ''}`;
+}
+
+/**
+ * `ip route` arguments for a keepalived route line: its words as written,
+ * with keepalived's own ones mapped: `gw` is `via`, `no_track` is ours only,
+ * `or` (deprecated multipath) is dropped.
+ */
+export function routeArgs(r: RouteSpec): IpRoute {
+  const words: string[] = [];
+  if (r.type) words.push(r.type);
+  if (!r.options.includes('to')) words.push(r.to);
+  for (let i = 0; i < r.options.length; i++) {
+    const w = r.options[i];
+    if (w === 'no_track') continue;
+    if (w === 'or') {
+      i++;
+      continue;
+    }
+    words.push(w === 'gw' ? 'via' : w);
+  }
+  return { kind: 'route', family: r.family, args: words };
+}
+
+/** `ip rule` arguments; the preference keepalived assigns when none is given is added. */
+export function ruleArgs(r: RuleSpec): IpRoute {
+  const words = r.options.filter((w) => w !== 'no_track');
+  const hasPref = words.some((w) => ['preference', 'priority', 'prio', 'pref'].includes(w));
+  if (!hasPref && r.preference !== undefined) words.push('preference', String(r.preference));
+  return { kind: 'rule', family: r.family, args: words };
 }

@@ -84,3 +84,16 @@ export interface Firewall {
   /** Remove everything installed. */
   close(): Promise<void>;
 }
+
+/** A route or policy rule as `ip route` / `ip rule` arguments (virtual_routes, virtual_rules, static_*). */
+export interface IpRoute {
+  kind: 'route' | 'rule';
+  family: Family;
+  args: string[];
+}
+
+/** Installs routes and rules with keepalived's protocol (18, "keepalived"); idempotent. */
+export interface RouteManager {
+  add(r: IpRoute): Promise<{ changed: boolean }>;
+  remove(r: IpRoute): Promise<{ changed: boolean }>;
+}

@@ -7,7 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../core/clock';
 import { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, Firewall, ReceivedPacket, VipSpec, VrrpTransport } from '../net/ports';
+import type { AddressManager, Announcer, Family, Firewall, IpRoute, ReceivedPacket, RouteManager, VipSpec, VrrpTransport } from '../net/ports';
 import { AnnounceSchedule, DEFAULT_GARP, type GarpSettings } from './announce';
 import type { InstanceCheckResult, InstanceExpectation } from './codec/check';
 import type {
@@ -62,6 +62,8 @@ export interface InstanceSettings {
   vips: VipSpec[];
   /** virtual_ipaddress_excluded: added as MASTER, not carried in adverts. */
   excludedVips: VipSpec[];
+  /** virtual_routes and virtual_rules: installed as MASTER after the VIPs, removed before them. */
+  routes?: IpRoute[];
   nopreempt: boolean;
   preemptDelayMs: number;
   /** accept / no_accept: without accept (and with a firewall port) a MASTER drops traffic to its VIPs. */
@@ -129,6 +131,8 @@ export interface VrrpInstancePorts {
   announcer: Announcer;
   /** no_accept: drop rules for the VIPs while MASTER (absent: accept mode only). */
   firewall?: Firewall;
+  /** virtual_routes / virtual_rules (absent: not installed). */
+  routes?: RouteManager;
   logger?: Logger;
   codec?: AdvertCodec;
 }
@@ -209,6 +213,7 @@ export class VrrpInstance {
   private readonly transport: VrrpTransport;
   private readonly addresses: AddressManager;
   private readonly firewall: Firewall | undefined;
+  private readonly routes: RouteManager | undefined;
   private readonly codec: AdvertCodec;
   private readonly fsmConfig: FsmConfig;
   private data: FsmData;
@@ -237,6 +242,7 @@ export class VrrpInstance {
     this.transport = ports.transport;
     this.addresses = ports.addresses;
     this.firewall = ports.settings.accept ? undefined : ports.firewall;
+    this.routes = ports.routes;
     this.codec = ports.codec ?? defaultCodec();
     this.log = (ports.logger ?? new Logger(() => {}, {}, 'error')).child({ instance: s.name, vrid: s.vrid, family: s.family });
     this.basePriority = s.priority;
@@ -558,10 +564,12 @@ export class VrrpInstance {
           this.enqueueAddr(async () => {
             await this.addresses.add(vip);
           });
+        this.routeOps('add');
         return;
       }
       case 'removeVips': {
         this.vipsSet = false;
+        this.routeOps('remove');
         for (const vip of this.allVips())
           this.enqueueAddr(async () => {
             await this.addresses.remove(vip);
@@ -647,6 +655,23 @@ export class VrrpInstance {
     if (sent) {
       this.counters.advert_sent++;
       if (priority === 0) this.counters.pri_zero_sent++;
+    }
+  }
+
+  /** keepalived's order: routes then rules after the VIPs; rules then routes before them. */
+  private routeOps(op: 'add' | 'remove'): void {
+    const rm = this.routes;
+    const all = this.settings.routes ?? [];
+    if (!rm || all.length === 0) return;
+    const kinds: ('route' | 'rule')[] = op === 'add' ? ['route', 'rule'] : ['rule', 'route'];
+    for (const kind of kinds) {
+      const list = all.filter((r) => r.kind === kind);
+      if (list.length === 0) continue;
+      this.log.info(`(${this.name}) ${op === 'add' ? 'setting' : 'removing'} Virtual ${kind === 'route' ? 'Routes' : 'Rules'}`);
+      for (const r of list)
+        this.enqueueAddr(async () => {
+          await (op === 'add' ? rm.add(r) : rm.remove(r));
+        });
     }
   }
 

@@ -10,3 +10,5 @@ export type { VmacSpec } from './vmac';
 export { NetlinkError, NetlinkSocket, canonicalIp, pickPrimary } from './netlink';
 export { NftFirewall, nftCommand, tableScript } from './nft-firewall';
 export type { NftRunner } from './nft-firewall';
+export { IpRouteManager, ipCommand, RTPROT_KEEPALIVED } from './ip-routes';
+export type { IpRunner } from './ip-routes';
