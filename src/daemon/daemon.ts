@@ -149,12 +149,15 @@ export class Daemon {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.hub.stop();
-        for (const g of this.groups.values()) {
+        const groups = [...this.groups.values()];
+        for (const g of groups) {
           g.unsub();
           g.group.close();
         }
         this.groups.clear();
         await Promise.all([...this.running.keys()].map((n) => this.remove(n, 'shutdown')));
+        // keepalived notify_shutdown(): every instance, then every sync group, reports STOP.
+        for (const g of groups) this.notifyGroup(g.cfg, 'STOP');
       })();
     }
     return this.stopping;
@@ -219,7 +222,8 @@ export class Daemon {
         void this.deps.notifier.vrrpEvent({
           name: cfg.name,
           event: 'MASTER_RX_LOWER_PRI',
-          priority: e.priority,
+          // keepalived's FIFO line carries our effective priority, not the advert's (send_event_notify).
+          priority: inst.effectivePriority,
           script: this.deps.scriptsFor?.(r.cfg).masterRxLowerPri,
         });
       }),
@@ -356,7 +360,10 @@ export class Daemon {
 
   private onGroupTransition(cfg: SyncGroupConfig, e: GroupTransitionEvent): void {
     const state = NOTIFY_STATES[e.to];
-    if (!state) return;
+    if (state) this.notifyGroup(cfg, state);
+  }
+
+  private notifyGroup(cfg: SyncGroupConfig, state: NotifyState): void {
     void this.deps.notifier.vrrpTransition({
       kind: 'GROUP',
       name: cfg.name,

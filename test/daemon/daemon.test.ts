@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, config } from './helpers';
+import { encodeAdvert } from '../../src/vrrp/codec';
 
 const CONF = `
 vrrp_script chk {
@@ -213,4 +214,23 @@ test('track_process with weight 0: the instance waits for the first scan, then a
   assert.equal(c.state('b'), 'MASTER');
   assert.deepEqual(await c.holders('192.0.2.100'), ['b']);
   assert.ok(a.daemon.status().instances[0].faults.includes('process haproxy'));
+});
+
+test('a MASTER hearing a lower priority reports MASTER_RX_LOWER_PRI with its own effective priority (keepalived send_event_notify)', async () => {
+  const c = twoHosts();
+  c.clock.advance(5000);
+  const a = c.host('a');
+  const data = encodeAdvert({ version: 2, type: 1, vrid: 51, priority: 90, authType: 0, adverIntervalMs: 1000, addresses: ['192.0.2.100'] }, { family: 4, src: '192.0.2.11', dst: '224.0.0.18' });
+  a.daemon.instance('VI_1')!.receive({ data, src: '192.0.2.11', dst: '224.0.0.18', ttl: 255, ifindex: 2 });
+  assert.deepEqual(a.events, [{ name: 'VI_1', event: 'MASTER_RX_LOWER_PRI', priority: 130 }]);
+});
+
+test('stop reports STOP for every instance, then every sync group (keepalived notify_shutdown)', async () => {
+  const c = new Cluster();
+  const sg = `vrrp_sync_group G1 {\n    group {\n        VI_1\n        VI_2\n    }\n}\n` + CONF + CONF.replace(/VI_1/g, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52').replace('192.0.2.100', '192.0.2.101');
+  const a = c.add('a', '192.0.2.10', sg);
+  a.daemon.start();
+  c.clock.advance(5000);
+  await a.daemon.stop();
+  assert.deepEqual(a.notified.slice(-3).map((t) => `${t.kind} ${t.name} ${t.state}`), ['INSTANCE VI_1 STOP', 'INSTANCE VI_2 STOP', 'GROUP G1 STOP']);
 });

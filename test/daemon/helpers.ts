@@ -76,6 +76,8 @@ export interface Host {
   scripts: Map<string, FakeScript>;
   files: Map<string, FakeFile>;
   processes: Map<string, FakeScript>;
+  /** vrrpEvent calls (MASTER_RX_LOWER_PRI ...). */
+  events: { name: string; event: string; priority: number }[];
 }
 
 export function config(text: string, id: string): KeepalivedConfig {
@@ -97,11 +99,14 @@ export class Cluster {
     const scripts = new Map<string, FakeScript>();
     const files = new Map<string, FakeFile>();
     const processes = new Map<string, FakeScript>();
+    const events: Host['events'] = [];
     const notifier: NotifierPort = {
       vrrpTransition: async (t) => {
         notified.push(t);
       },
-      vrrpEvent: async () => {},
+      vrrpEvent: async (e) => {
+        events.push({ name: e.name, event: e.event, priority: e.priority });
+      },
     };
     const cfg = config(text, name);
     const daemon = new Daemon(cfg, {
@@ -133,7 +138,7 @@ export class Cluster {
       },
       wallNow: () => this.clock.now(),
     });
-    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files, processes };
+    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files, processes, events };
     this.hosts.set(name, host);
     return host;
   }
