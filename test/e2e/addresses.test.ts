@@ -3,27 +3,18 @@
  * keepalived 2.2.7 with the same file: prefix, brd, dev, scope, label,
  * virtual_ipaddress_excluded and IPv6 (nodad) land identically (`ip -j addr`).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason } from './harness/netns';
+import { addLocalLink, labSuite } from './harness/suite';
 import { startPeer, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance } from './harness/conf';
 
 const why = labUnavailableReason() ?? (fs.existsSync('/usr/sbin/keepalived') ? undefined : 'needs Debian keepalived');
 
 describe(`e2e: virtual_ipaddress options${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
-  before(async () => {
-    lab = await Lab.create({ hosts: 1 });
-    await lab.exec(1, ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p'], { check: true });
-    for (const i of ['eth1', 'eth1p']) await lab.exec(1, ['ip', 'link', 'set', i, 'up'], { check: true });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
+  const suite = labSuite({ hosts: 1 }, (l) => addLocalLink(l, 1));
 
   const TEXT = conf([], instance({
     priority: 150,
@@ -39,18 +30,18 @@ describe(`e2e: virtual_ipaddress options${why ? ` (SKIPPED: ${why})` : ''}`, { s
   const seen = new Map<PeerKind, string[]>();
   for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
     test(`${kind} as MASTER: the addresses with their options`, async () => {
-      const p = startPeer(kind, lab, 1, TEXT);
-      running.push(p);
+      const p = startPeer(kind, suite.lab, 1, TEXT);
+      suite.track(p);
       await p.waitState('MASTER', 'VI_1', 10_000);
       await p.waitState('MASTER', 'VI_6', 10_000);
-      await lab.waitFor(async () => (await lab.addresses(1, 'eth1')).includes('2001:db8:1::5'), { what: 'IPv6 VIP on eth1' });
+      await suite.lab.waitFor(async () => (await suite.lab.addresses(1, 'eth1')).includes('2001:db8:1::5'), { what: 'IPv6 VIP on eth1' });
       await new Promise((r) => setTimeout(r, 300));
       const rows: string[] = [];
       for (const ifname of ['eth0', 'eth1']) {
-        const r = await lab.exec(1, ['ip', '-j', 'addr', 'show', 'dev', ifname], { check: true });
+        const r = await suite.lab.exec(1, ['ip', '-j', 'addr', 'show', 'dev', ifname], { check: true });
         for (const a of (JSON.parse(r.stdout) as { addr_info: Record<string, unknown>[] }[])[0].addr_info) {
           const local = String(a.local);
-          if (local === lab.ipv4(1) || local === lab.ipv6(1) || local.startsWith('fe80:')) continue;
+          if (local === suite.lab.ipv4(1) || local === suite.lab.ipv6(1) || local.startsWith('fe80:')) continue;
           const { valid_life_time: _v, preferred_life_time: _p, ...rest } = a;
           rows.push(`${ifname} ${JSON.stringify(rest)}`);
         }
@@ -58,7 +49,7 @@ describe(`e2e: virtual_ipaddress options${why ? ` (SKIPPED: ${why})` : ''}`, { s
       seen.set(kind, rows.sort());
       await p.stop();
       for (const ifname of ['eth0', 'eth1']) {
-        const left = (await lab.addresses(1, ifname)).filter((x) => x !== lab.ipv4(1) && x !== lab.ipv6(1) && !x.startsWith('fe80:'));
+        const left = (await suite.lab.addresses(1, ifname)).filter((x) => x !== suite.lab.ipv4(1) && x !== suite.lab.ipv6(1) && !x.startsWith('fe80:'));
         assert.deepEqual(left, [], `${kind} removed every VIP from ${ifname} at stop`);
       }
     });

@@ -4,10 +4,11 @@
  * unsolicited Neighbour Advertisements (IPv6), five at once and five more
  * after garp_master_delay (5 s), from the master's MAC.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason } from './harness/netns';
+import { labSuite } from './harness/suite';
 import { startPeer, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance } from './harness/conf';
 import { arpFrames, naFrames, vrrpFrames } from './harness/frames';
@@ -28,15 +29,7 @@ function bursts(times: number[], t0: number): number[][] {
 }
 
 describe(`e2e: gratuitous ARP and unsolicited NA of a new master${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
-  before(async () => {
-    lab = await Lab.create({ hosts: 1 });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
+  const suite = labSuite({ hosts: 1 });
 
   const shapes = new Map<string, number[]>();
   for (const family of [4, 6] as const) {
@@ -44,9 +37,9 @@ describe(`e2e: gratuitous ARP and unsolicited NA of a new master${why ? ` (SKIPP
       test(`${kind}, IPv${family}: five ${family === 4 ? 'gratuitous ARPs' : 'unsolicited NAs'} at once, five more after 5 s`, async () => {
         const vip = family === 4 ? '192.0.2.100' : '2001:db8::100';
         const cfg = conf([], instance({ priority: 150, version: family === 4 ? 2 : 3, vips: [`${vip}/${family === 4 ? 24 : 64}`] }));
-        const cap = await lab.capture({ filter: family === 4 ? ['arp', 'or', 'vrrp'] : ['icmp6', 'or', 'ip6', 'proto', '112'] });
-        const p = startPeer(kind, lab, 1, cfg);
-        running.push(p);
+        const cap = await suite.lab.capture({ filter: family === 4 ? ['arp', 'or', 'vrrp'] : ['icmp6', 'or', 'ip6', 'proto', '112'] });
+        const p = startPeer(kind, suite.lab, 1, cfg);
+        suite.track(p);
         await p.waitState('MASTER', 'VI_1', 10_000);
         await sleep(6500);
         await p.stop();
@@ -56,11 +49,11 @@ describe(`e2e: gratuitous ARP and unsolicited NA of a new master${why ? ` (SKIPP
         let times: number[];
         if (family === 4) {
           const arps = arpFrames(res.timed).filter((a) => a.senderIp === vip);
-          assert.ok(arps.every((a) => a.op === 1 && a.targetIp === vip && a.senderMac === lab.mac(1) && a.srcMac === lab.mac(1)), 'ARP requests, sender = target = VIP, from the master MAC');
+          assert.ok(arps.every((a) => a.op === 1 && a.targetIp === vip && a.senderMac === suite.lab.mac(1) && a.srcMac === suite.lab.mac(1)), 'ARP requests, sender = target = VIP, from the master MAC');
           times = arps.map((a) => a.t);
         } else {
           const nas = naFrames(res.timed).filter((n) => n.target === vip);
-          assert.ok(nas.every((n) => n.dst === 'ff02::1' && n.override && n.hopLimit === 255 && n.srcMac === lab.mac(1)), 'NA to ff02::1, override flag, hop limit 255, from the master MAC');
+          assert.ok(nas.every((n) => n.dst === 'ff02::1' && n.override && n.hopLimit === 255 && n.srcMac === suite.lab.mac(1)), 'NA to ff02::1, override flag, hop limit 255, from the master MAC');
           times = nas.map((n) => n.t);
         }
         const b = bursts(times, firstAdvert.t);

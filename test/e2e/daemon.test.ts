@@ -4,11 +4,12 @@
  * running configuration, keepalived's dump signals and pid files, and a VIP
  * removed by someone else being put back.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason } from './harness/netns';
+import { addLocalLink, labSuite } from './harness/suite';
 import { holders, startKeepalived, startKts, startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance, type InstanceOptions } from './harness/conf';
 import { advertsFrom, arpFrames, maxGap, vrrpFrames } from './harness/frames';
@@ -18,70 +19,55 @@ const VIP = '192.0.2.100';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
-  const track = (p: Peer) => (running.push(p), p);
-
-  before(async () => {
-    lab = await Lab.create({ hosts: 2, v6: false });
-    // A second link in host 1 for track_interface: a veth pair whose far end stays in the host.
-    await lab.exec(1, ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p'], { check: true });
-    await lab.exec(1, ['ip', 'link', 'set', 'eth1p', 'up'], { check: true });
-    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
-  const stopAll = async () => {
-    for (const p of running.splice(0)) await p.stop();
-  };
+  const suite = labSuite({ hosts: 2, v6: false }, (l) => addLocalLink(l, 1));
+  const track = (p: Peer) => suite.track(p);
+  const stopAll = () => suite.stopAll();
 
   const inst = (o: Partial<InstanceOptions> & { priority: number }) => conf([], instance({ vips: [`${VIP}/24`], ...o }));
 
   test('track_interface: the tracked link going down puts the master in FAULT (priority 0 sent), keepalived takes over; link up brings it back', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150, trackInterface: ['eth1'] })));
-    const b = track(startKeepalived(lab, 2, inst({ priority: 100 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150, trackInterface: ['eth1'] })));
+    const b = track(startKeepalived(suite.lab, 2, inst({ priority: 100 })));
     await a.waitState('MASTER');
     await b.waitState('BACKUP');
-    const cap = await lab.capture({ filter: ['vrrp'] });
-    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'down'], { check: true });
+    const cap = await suite.lab.capture({ filter: ['vrrp'] });
+    await suite.lab.exec(1, ['ip', 'link', 'set', 'eth1', 'down'], { check: true });
     await a.waitState('FAULT', 'VI_1', 5000);
     await b.waitState('MASTER', 'VI_1', 5000);
-    await waitHolders(lab, VIP, [2]);
+    await waitHolders(suite.lab, VIP, [2]);
     const st = (await a.status()).instances[0];
     assert.ok(st.faults.some((f) => /eth1/.test(f)), `fault names eth1: ${st.faults.join(', ')}`);
     const frames = vrrpFrames((await cap.stop()).timed);
-    assert.ok(advertsFrom(frames, lab.ipv4(1), 51).some((f) => f.advert!.priority === 0), 'a master entering FAULT sends priority 0');
-    await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
+    assert.ok(advertsFrom(frames, suite.lab.ipv4(1), 51).some((f) => f.advert!.priority === 0), 'a master entering FAULT sends priority 0');
+    await suite.lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
     await a.waitState('MASTER', 'VI_1', 10_000);
     await b.waitState('BACKUP');
-    await waitHolders(lab, VIP, [1]);
+    await waitHolders(suite.lab, VIP, [1]);
     await stopAll();
   });
 
   test('the instance interface going down: FAULT, the backup takes over after Master_Down_Interval; link up: MASTER again', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
-    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
+    const b = track(startKts(suite.lab, 2, inst({ priority: 100 })));
     await a.waitState('MASTER');
     await b.waitState('BACKUP');
-    await lab.linkSet(1, 'down');
+    await suite.lab.linkSet(1, 'down');
     await a.waitState('FAULT', 'VI_1', 3000);
     await b.waitState('MASTER', 'VI_1', 6000);
-    assert.deepEqual(await holders(lab, VIP), [2], 'host 1 released the VIP in FAULT');
-    await lab.linkSet(1, 'up');
+    assert.deepEqual(await holders(suite.lab, VIP), [2], 'host 1 released the VIP in FAULT');
+    await suite.lab.linkSet(1, 'up');
     await a.waitState('MASTER', 'VI_1', 10_000);
     await b.waitState('BACKUP');
-    await waitHolders(lab, VIP, [1]);
+    await waitHolders(suite.lab, VIP, [1]);
     await stopAll();
   });
 
   test('SIGHUP with the same file: no state change and no advert gap longer than one interval; a changed priority takes effect', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
-    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
+    const b = track(startKts(suite.lab, 2, inst({ priority: 100 })));
     await a.waitState('MASTER');
     await b.waitState('BACKUP');
-    const cap = await lab.capture({ filter: ['vrrp'] });
+    const cap = await suite.lab.capture({ filter: ['vrrp'] });
     const before = (await a.status()).instances[0];
     const logFrom = a.log.length;
     await sleep(1200);
@@ -89,14 +75,14 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     await a.waitLog(/Reload finished: 1 unchanged, 0 changed/, 5000, logFrom);
     await sleep(2500);
     const frames = vrrpFrames((await cap.stop()).timed);
-    const times = advertsFrom(frames, lab.ipv4(1), 51).map((f) => f.t);
+    const times = advertsFrom(frames, suite.lab.ipv4(1), 51).map((f) => f.t);
     assert.ok(times.length >= 3, `${times.length} adverts`);
     assert.ok(maxGap(times) <= 1050, `largest gap between adverts ${maxGap(times).toFixed(1)} ms`);
     const after = (await a.status()).instances[0];
     assert.equal(after.state, 'MASTER');
     assert.equal(after.lastTransitionMs, before.lastTransitionMs, 'no transition');
     assert.deepEqual(a.lines(/Entering/, logFrom), []);
-    assert.deepEqual(await holders(lab, VIP), [1]);
+    assert.deepEqual(await holders(suite.lab, VIP), [1]);
 
     // Raise the backup above the master: it preempts after the reload.
     fs.writeFileSync(b.confFile, inst({ priority: 200 }));
@@ -104,32 +90,32 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     await b.waitLog(/Reload finished: 0 unchanged, 1 changed/, 5000);
     await b.waitState('MASTER', 'VI_1', 6000);
     await a.waitState('BACKUP');
-    await waitHolders(lab, VIP, [2]);
+    await waitHolders(suite.lab, VIP, [2]);
     assert.equal((await b.status()).instances[0].effectivePriority, 200);
     await stopAll();
   });
 
   test('SIGHUP with one more VIP on the MASTER: no transition, the new VIP is added and announced, adverts carry both', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
     const from = a.log.length;
-    const cap = await lab.capture({ filter: ['vrrp', 'or', 'arp'] });
+    const cap = await suite.lab.capture({ filter: ['vrrp', 'or', 'arp'] });
     fs.writeFileSync(a.confFile, conf([], instance({ priority: 150, vips: [`${VIP}/24`, '192.0.2.101/24'] })));
     a.signal('SIGHUP');
     await a.waitLog(/Reload finished: 0 unchanged, 1 changed/, 5000, from);
-    await waitHolders(lab, '192.0.2.101', [1], 3000);
+    await waitHolders(suite.lab, '192.0.2.101', [1], 3000);
     await sleep(1300);
     const res = await cap.stop();
     assert.deepEqual(a.lines(/Entering/, from), [], 'no state change');
-    const last = advertsFrom(vrrpFrames(res.timed), lab.ipv4(1), 51).at(-1)!;
+    const last = advertsFrom(vrrpFrames(res.timed), suite.lab.ipv4(1), 51).at(-1)!;
     assert.deepEqual(last.advert!.addresses, [VIP, '192.0.2.101']);
     assert.ok(arpFrames(res.timed).some((x) => x.senderIp === '192.0.2.101'), 'the new VIP is announced');
-    assert.deepEqual(await holders(lab, VIP), [1]);
+    assert.deepEqual(await holders(suite.lab, VIP), [1]);
     await stopAll();
   });
 
   test('a reload with an invalid file keeps the running configuration and logs the diagnostic with file and line', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
     // VRID 0: keepalived drops the instance ("the virtual router id must be set"); a reload must not.
     fs.writeFileSync(a.confFile, inst({ priority: 150 }).replace('virtual_router_id 51', 'virtual_router_id 0'));
@@ -146,22 +132,22 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
   });
 
   test('SIGUSR1, SIGUSR2 and SIGRTMIN+2 write keepalived.data, keepalived.stats and keepalived.json; pid files live with the process', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
     for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.readFileSync(path.join(a.dir, f), 'utf8').trim(), String(a.pid));
     const file = (n: string) => path.join(a.dir, n);
     a.signal('SIGUSR1');
-    await lab.waitFor(() => fs.existsSync(file('keepalived.data')), { what: 'keepalived.data' });
+    await suite.lab.waitFor(() => fs.existsSync(file('keepalived.data')), { what: 'keepalived.data' });
     const data = fs.readFileSync(file('keepalived.data'), 'utf8');
     assert.match(data, /------< VRRP Topology >------/);
     assert.match(data, / VRRP Instance = VI_1\n/);
     assert.match(data, /   State = MASTER\n/);
     assert.match(data, new RegExp(`     ${VIP.replace(/\./g, '\\.')}/24 dev eth0 scope global set`));
     a.signal('SIGUSR2');
-    await lab.waitFor(() => fs.existsSync(file('keepalived.stats')), { what: 'keepalived.stats' });
+    await suite.lab.waitFor(() => fs.existsSync(file('keepalived.stats')), { what: 'keepalived.stats' });
     assert.match(fs.readFileSync(file('keepalived.stats'), 'utf8'), /VRRP Instance: VI_1\n  Advertisements:\n    Received: \d+\n    Sent: \d+/);
     process.kill(a.pid, 34 + 2); // SIGRTMIN+2 (glibc SIGRTMIN is 34)
-    await lab.waitFor(() => fs.existsSync(file('keepalived.json')), { what: 'keepalived.json' });
+    await suite.lab.waitFor(() => fs.existsSync(file('keepalived.json')), { what: 'keepalived.json' });
     const json = JSON.parse(fs.readFileSync(file('keepalived.json'), 'utf8')) as { data: { iname: string; state: number; vrid: number }; stats: { advert_sent: number } }[];
     assert.equal(json[0].data.iname, 'VI_1');
     assert.equal(json[0].data.state, 2, 'keepalived numbers MASTER as 2');
@@ -169,19 +155,19 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     assert.ok(json[0].stats.advert_sent > 0);
     await a.stop();
     for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.existsSync(path.join(a.dir, f)), false, `${f} removed at exit`);
-    assert.deepEqual(await holders(lab, VIP), [], 'VIP removed at shutdown');
+    assert.deepEqual(await holders(suite.lab, VIP), [], 'VIP removed at shutdown');
     await stopAll();
   });
 
   test('a VIP deleted by someone else on the master is put back at once and announced', async () => {
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
-    await waitHolders(lab, VIP, [1]);
+    await waitHolders(suite.lab, VIP, [1]);
     await sleep(200);
-    const cap = await lab.capture({ filter: ['arp'] });
+    const cap = await suite.lab.capture({ filter: ['arp'] });
     const t0 = Date.now();
-    await lab.exec(1, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { check: true });
-    await waitHolders(lab, VIP, [1], 2000);
+    await suite.lab.exec(1, ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { check: true });
+    await waitHolders(suite.lab, VIP, [1], 2000);
     const took = Date.now() - t0;
     await sleep(300);
     const capRes = await cap.stop();
@@ -194,28 +180,28 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
   /** TCP connect from host `from` to VIP:80: 'refused' (RST: the VIP answers) or 'timeout' (dropped). */
   const probe = async (from: number): Promise<string> => {
     const js = `const s=require('net').connect(80,'${VIP}');s.setTimeout(1500);s.on('error',e=>{console.log(e.code==='ECONNREFUSED'?'refused':e.code);process.exit(0)});s.on('timeout',()=>{console.log('timeout');process.exit(0)});s.on('connect',()=>{console.log('open');process.exit(0)})`;
-    return (await lab.exec(from, [process.execPath, '-e', js])).stdout.trim();
+    return (await suite.lab.exec(from, [process.execPath, '-e', js])).stdout.trim();
   };
 
   test('vrrp_strict (no_accept): the MASTER drops traffic to its VIP with the same nftables rules as keepalived 2.2.7, removed at stop', async () => {
     const rules: Record<string, string> = {};
     for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
-      const a = track(startPeer(kind, lab, 1, conf(['vrrp_strict'], instance({ priority: 150, vips: [`${VIP}/24`] }))));
+      const a = track(startPeer(kind, suite.lab, 1, conf(['vrrp_strict'], instance({ priority: 150, vips: [`${VIP}/24`] }))));
       await a.waitState('MASTER', 'VI_1', 10_000);
-      await waitHolders(lab, VIP, [1]);
+      await waitHolders(suite.lab, VIP, [1]);
       await sleep(300);
-      rules[kind] = (await lab.exec(1, ['nft', 'list', 'table', 'ip', 'keepalived'], { check: true })).stdout;
+      rules[kind] = (await suite.lab.exec(1, ['nft', 'list', 'table', 'ip', 'keepalived'], { check: true })).stdout;
       assert.equal(await probe(2), 'timeout', `${kind}: traffic to the VIP is dropped`);
       await a.stop();
-      assert.equal((await lab.exec(1, ['nft', 'list', 'tables'])).stdout.includes('keepalived'), false, `${kind}: table removed at stop`);
+      assert.equal((await suite.lab.exec(1, ['nft', 'list', 'tables'])).stdout.includes('keepalived'), false, `${kind}: table removed at stop`);
       await stopAll();
     }
     assert.equal(rules.kts, rules.keepalived);
     assert.match(rules.kts, /elements = \{ 192\.0\.2\.100 \}/);
     // Without strict mode the VIP answers (accept is the default).
-    const a = track(startKts(lab, 1, inst({ priority: 150 })));
+    const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
-    await waitHolders(lab, VIP, [1]);
+    await waitHolders(suite.lab, VIP, [1]);
     assert.equal(await probe(2), 'refused', 'accept mode: the VIP answers (RST)');
     await stopAll();
   });
@@ -223,13 +209,13 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
   test('vrrp_track_process (weight 0): the tracked process dying puts the master in FAULT, the backup takes over; it coming back restores the master', async () => {
     // A uniquely named process: /proc/PID/comm is the name of the file executed.
     const name = `kts${Math.random().toString(16).slice(2, 8)}`;
-    const bin = `${lab.dir}/${name}`;
+    const bin = `${suite.lab.dir}/${name}`;
     fs.symlinkSync('/bin/sleep', bin);
-    const startSvc = () => lab.spawn(1, [bin, '600']);
+    const startSvc = () => suite.lab.spawn(1, [bin, '600']);
     let svc = startSvc();
     const text = `vrrp_track_process svc {\n    process ${name}\n}\n` + instance({ priority: 150, vips: [`${VIP}/24`], extra: ['track_process {', '    svc', '}'] });
-    const a = track(startKts(lab, 1, text));
-    const b = track(startKts(lab, 2, inst({ priority: 100 })));
+    const a = track(startKts(suite.lab, 1, text));
+    const b = track(startKts(suite.lab, 2, inst({ priority: 100 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
     await b.waitState('BACKUP');
     const t0 = Date.now();
@@ -237,11 +223,11 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     await a.waitState('FAULT', 'VI_1', 3000);
     assert.ok(Date.now() - t0 < 1500, `FAULT ${Date.now() - t0} ms after the process died (one /proc poll)`);
     await b.waitState('MASTER', 'VI_1', 3000);
-    await waitHolders(lab, VIP, [2]);
+    await waitHolders(suite.lab, VIP, [2]);
     assert.ok((await a.status()).instances[0].faults.includes('process svc'));
     svc = startSvc();
     await a.waitState('MASTER', 'VI_1', 10_000);
-    await waitHolders(lab, VIP, [1]);
+    await waitHolders(suite.lab, VIP, [1]);
     svc.kill('SIGKILL');
     await stopAll();
   });

@@ -9,9 +9,10 @@
  * preempts. Afterwards keepalived's log has no complaint about a packet and
  * our drop counters are all zero.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason, type Lab } from './harness/netns';
+import { labSuite } from './harness/suite';
 import { KEEPALIVED_PACKET_COMPLAINTS, startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance, type InstanceOptions } from './harness/conf';
 import { vrrpFrames } from './harness/frames';
@@ -50,17 +51,8 @@ const ORDERS: [PeerKind, PeerKind][] = [
 ];
 
 describe(`e2e: interop with keepalived 2.2.7${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
+  const suite = labSuite({ hosts: 2 });
   let vrid = 60;
-
-  before(async () => {
-    lab = await Lab.create({ hosts: 2 });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
 
   for (const v of VARIANTS) {
     for (const [k1, k2] of ORDERS) {
@@ -68,28 +60,28 @@ describe(`e2e: interop with keepalived 2.2.7${why ? ` (SKIPPED: ${why})` : ''}`,
         const id = vrid++;
         const prefix = v.family === 4 ? 24 : 64;
         const text = (h: number) =>
-          conf([`router_id h${h}`], instance({ vrid: id, priority: h === 1 ? 150 : 100, vips: [`${v.vip}/${prefix}`], ...v.opts(lab, h) }));
-        const cap = await lab.capture({ filter: [v.family === 4 ? 'ip proto 112' : 'ip6 proto 112'] });
+          conf([`router_id h${h}`], instance({ vrid: id, priority: h === 1 ? 150 : 100, vips: [`${v.vip}/${prefix}`], ...v.opts(suite.lab, h) }));
+        const cap = await suite.lab.capture({ filter: [v.family === 4 ? 'ip proto 112' : 'ip6 proto 112'] });
         const start = (h: number, kind: PeerKind) => {
-          const p = startPeer(kind, lab, h, text(h));
-          running.push(p);
+          const p = startPeer(kind, suite.lab, h, text(h));
+          suite.track(p);
           return p;
         };
         const a = start(1, k1);
         const b = start(2, k2);
         await a.waitState('MASTER', 'VI_1', 15_000);
         await b.waitState('BACKUP');
-        await waitHolders(lab, v.vip, [1]);
+        await waitHolders(suite.lab, v.vip, [1]);
 
         a.signal('SIGTERM');
         await a.waitExit();
         await b.waitState('MASTER', 'VI_1', 5000);
-        await waitHolders(lab, v.vip, [2]);
+        await waitHolders(suite.lab, v.vip, [2]);
 
         const a2 = start(1, k1);
         await a2.waitState('MASTER', 'VI_1', 15_000);
         await b.waitState('BACKUP');
-        await waitHolders(lab, v.vip, [1]);
+        await waitHolders(suite.lab, v.vip, [1]);
 
         const ours = [a2, b].find((p) => p.kind === 'kts')!;
         const st = (await ours.status()).instances.find((i) => i.name === 'VI_1')!;
@@ -104,9 +96,9 @@ describe(`e2e: interop with keepalived 2.2.7${why ? ` (SKIPPED: ${why})` : ''}`,
         assert.ok(frames.every((f) => f.ttl === 255), 'TTL / hop limit 255');
         // keepalived sets precedence "internetwork control" and no DF; so do we.
         assert.deepEqual([...new Set(frames.map((f) => `tos 0x${f.tos.toString(16)} df ${f.df}`))], ['tos 0xc0 df false']);
-        if (v.opts(lab, 1).unicastPeers) assert.ok(frames.every((f) => f.dst === lab.ipv4(1) || f.dst === lab.ipv4(2)), 'unicast destinations');
+        if (v.opts(suite.lab, 1).unicastPeers) assert.ok(frames.every((f) => f.dst === suite.lab.ipv4(1) || f.dst === suite.lab.ipv4(2)), 'unicast destinations');
         const versions = new Set(frames.map((f) => f.advert!.version));
-        assert.deepEqual([...versions], [v.opts(lab, 1).version ?? 2]);
+        assert.deepEqual([...versions], [v.opts(suite.lab, 1).version ?? 2]);
         const ka = [a, a2, b].filter((p) => p.kind === 'keepalived');
         for (const p of ka) {
           const bad = p.log.filter((l) => KEEPALIVED_PACKET_COMPLAINTS.test(l.line)).map((l) => l.line);

@@ -3,10 +3,11 @@
  * next to keepalived 2.2.7 with the same file: the same routes and rules
  * (proto keepalived) while MASTER, none left after stop.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason } from './harness/netns';
+import { labSuite } from './harness/suite';
 import { startPeer, type Peer, type PeerKind } from './harness/peers';
 import { instance } from './harness/conf';
 
@@ -32,20 +33,12 @@ const TEXT =
   instance({ name: 'VI_6', vrid: 61, version: 3, priority: 150, vips: ['2001:db8::100/64'], extra: ['virtual_routes {', '  2001:db8:5::/48 via 2001:db8::1 dev eth0', '}'] });
 
 describe(`e2e: virtual and static routes and rules${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
-  before(async () => {
-    lab = await Lab.create({ hosts: 1 });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
+  const suite = labSuite({ hosts: 1 });
 
   const snapshot = async (): Promise<string[]> => {
     const out: string[] = [];
     for (const cmd of [['ip', '-4', 'route', 'show', 'table', 'all'], ['ip', '-6', 'route', 'show', 'table', 'all'], ['ip', '-4', 'rule'], ['ip', '-6', 'rule']]) {
-      for (const l of (await lab.exec(1, cmd, { check: true })).stdout.split('\n')) if (/proto (keepalived|18)\b/.test(l)) out.push(l.trim().replace(/proto 18\b/, 'proto keepalived'));
+      for (const l of (await suite.lab.exec(1, cmd, { check: true })).stdout.split('\n')) if (/proto (keepalived|18)\b/.test(l)) out.push(l.trim().replace(/proto 18\b/, 'proto keepalived'));
     }
     return out.sort();
   };
@@ -53,11 +46,11 @@ describe(`e2e: virtual and static routes and rules${why ? ` (SKIPPED: ${why})` :
   const seen = new Map<PeerKind, string[]>();
   for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
     test(`${kind} as MASTER installs them; stop removes them`, async () => {
-      const p = startPeer(kind, lab, 1, TEXT);
-      running.push(p);
+      const p = startPeer(kind, suite.lab, 1, TEXT);
+      suite.track(p);
       await p.waitState('MASTER', 'VI_1', 10_000);
       await p.waitState('MASTER', 'VI_6', 10_000);
-      await lab.waitFor(async () => (await snapshot()).length >= 7, { what: 'routes and rules', timeoutMs: 5000 });
+      await suite.lab.waitFor(async () => (await snapshot()).length >= 7, { what: 'routes and rules', timeoutMs: 5000 });
       seen.set(kind, await snapshot());
       await p.stop();
       assert.deepEqual(await snapshot(), [], `${kind} left routes or rules behind`);

@@ -5,11 +5,12 @@
  * the link coming back brings them home. The generic notify argv (INSTANCE
  * and GROUP lines) and the FIFO lines must be the same for both.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Lab, labUnavailableReason } from './harness/netns';
+import { labUnavailableReason } from './harness/netns';
+import { addLocalLink, labSuite } from './harness/suite';
 import { startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance } from './harness/conf';
 
@@ -28,17 +29,7 @@ function text(dir: string, h: number): string {
 }
 
 describe(`e2e: sync groups${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-  let lab: Lab;
-  const running: Peer[] = [];
-  before(async () => {
-    lab = await Lab.create({ hosts: 2, v6: false });
-    await lab.exec(1, ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p'], { check: true });
-    for (const i of ['eth1', 'eth1p']) await lab.exec(1, ['ip', 'link', 'set', i, 'up'], { check: true });
-  });
-  after(async () => {
-    for (const p of running) await p.stop().catch(() => undefined);
-    await lab?.destroy();
-  });
+  const suite = labSuite({ hosts: 2, v6: false }, (l) => addLocalLink(l, 1));
 
   const outcome = new Map<PeerKind, Record<number, { notify: string[]; fifo: string[] }>>();
   for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
@@ -46,29 +37,29 @@ describe(`e2e: sync groups${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, ()
       const dirs: Record<number, string> = {};
       const peers: Record<number, Peer> = {};
       for (const h of [1, 2]) {
-        dirs[h] = path.join(lab.dir, `sg-${kind}-${h}`);
+        dirs[h] = path.join(suite.lab.dir, `sg-${kind}-${h}`);
         fs.mkdirSync(dirs[h], { recursive: true });
         fs.writeFileSync(path.join(dirs[h], 'notify.sh'), `#!/bin/sh\necho "$*" >> ${dirs[h]}/notify.log\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(dirs[h], 'reader.sh'), `#!/bin/sh\nwhile read -r l; do echo "$l" >> ${dirs[h]}/fifo.log; done < "$1"\n`, { mode: 0o755 });
       }
       for (const h of [1, 2]) {
-        peers[h] = startPeer(kind, lab, h, text(dirs[h], h));
-        running.push(peers[h]);
+        peers[h] = startPeer(kind, suite.lab, h, text(dirs[h], h));
+        suite.track(peers[h]);
       }
       for (const inst of ['VI_1', 'VI_2']) {
         await peers[1].waitState('MASTER', inst, 15_000);
         await peers[2].waitState('BACKUP', inst);
       }
-      await waitHolders(lab, '192.0.2.100', [1]);
-      await waitHolders(lab, '192.0.2.101', [1]);
+      await waitHolders(suite.lab, '192.0.2.100', [1]);
+      await waitHolders(suite.lab, '192.0.2.101', [1]);
       await sleep(1500);
-      await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'down'], { check: true });
-      await waitHolders(lab, '192.0.2.100', [2], 10_000);
-      await waitHolders(lab, '192.0.2.101', [2], 10_000);
+      await suite.lab.exec(1, ['ip', 'link', 'set', 'eth1', 'down'], { check: true });
+      await waitHolders(suite.lab, '192.0.2.100', [2], 10_000);
+      await waitHolders(suite.lab, '192.0.2.101', [2], 10_000);
       await sleep(1500);
-      await lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
-      await waitHolders(lab, '192.0.2.100', [1], 15_000);
-      await waitHolders(lab, '192.0.2.101', [1], 15_000);
+      await suite.lab.exec(1, ['ip', 'link', 'set', 'eth1', 'up'], { check: true });
+      await waitHolders(suite.lab, '192.0.2.100', [1], 15_000);
+      await waitHolders(suite.lab, '192.0.2.101', [1], 15_000);
       await sleep(1500);
       for (const h of [2, 1]) {
         peers[h].signal('SIGTERM');
