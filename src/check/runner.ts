@@ -155,6 +155,19 @@ export interface RsWeightEvent {
 
 export type CheckEvent = RsTransitionEvent | RsWeightEvent;
 
+/**
+ * A checker's retry-policy state, carried across a reload: keepalived's
+ * migrate_checkers() copies is_up, has_run and retry_it of the matching old
+ * checker into the new one (ipwrapper.c), and cur_weight stays with the real
+ * server's effective weight.
+ */
+export interface CheckerSnapshot {
+  isUp: boolean;
+  hasRun: boolean;
+  retryIt: number;
+  weightDelta: number;
+}
+
 export interface CheckerStatus {
   id: string;
   isUp: boolean;
@@ -200,6 +213,8 @@ export interface CheckRunnerOptions {
    */
   graceMs?: number;
   logger?: Logger;
+  /** State to start a checker in instead of the initial one (reload); see CheckerSnapshot. */
+  restore?: (id: string) => CheckerSnapshot | undefined;
 }
 
 const rsKey = (vs: string, rs: string): string => `${vs}\u0000${rs}`;
@@ -225,13 +240,14 @@ export class CheckRunner {
     for (const cfg of opts.checkers) {
       validateChecker(cfg);
       if (this.checkers.has(cfg.id)) throw new KtsError('CHECK_DUPLICATE_ID', `duplicate checker id ${cfg.id}`);
+      const snap = opts.restore?.(cfg.id);
       const st: CheckerState = {
         cfg,
-        isUp: !cfg.alpha,
-        hasRun: false,
+        isUp: snap ? snap.isUp : !cfg.alpha,
+        hasRun: snap?.hasRun ?? false,
         // check_data.c: "For non alpha mode, one failure is enough initially".
-        retryIt: cfg.retry,
-        curWeight: 0,
+        retryIt: snap ? Math.min(snap.retryIt, cfg.retry) : cfg.retry,
+        curWeight: snap?.weightDelta ?? 0,
         gen: 0,
         runs: 0,
         lastDetail: '',
@@ -285,6 +301,12 @@ export class CheckRunner {
     let sum = 0;
     for (const st of this.checkers.values()) if (st.cfg.vs === vs && st.cfg.rs === rs) sum += st.curWeight;
     return sum;
+  }
+
+  /** The state a reload carries over (see CheckerSnapshot). */
+  snapshot(id: string): CheckerSnapshot | undefined {
+    const st = this.checkers.get(id);
+    return st && { isUp: st.isUp, hasRun: st.hasRun, retryIt: st.retryIt, weightDelta: st.curWeight };
   }
 
   status(id: string): CheckerStatus | undefined {

@@ -8,7 +8,12 @@
  * Rules (keepalived 2.2.7 check/ipwrapper.c, check/ipvswrapper.c ipvs_cmd()):
  *  - live weight sum = sum over alive real servers of real_weight(weight +
  *    dynamic delta), real_weight() clamping to 0..INT32_MAX;
- *  - at start quorum is up iff sum >= quorum + hysteresis (set_quorum_states);
+ *  - at start no real server is alive yet when keepalived computes the quorum
+ *    states (set_quorum_states), so every virtual server starts with quorum
+ *    down; init_services() then adds the live servers and runs
+ *    update_quorum_state(init): quorum comes up (and quorum_up runs, "Starting
+ *    with quorum up") iff sum >= quorum + hysteresis; a reload starts from the
+ *    old state instead;
  *  - later (update_quorum_state) threshold = quorum - hysteresis while up,
  *    quorum + hysteresis while down; down -> up when sum >= threshold,
  *    up -> down when sum == 0 or sum < threshold;
@@ -19,7 +24,8 @@
  *    0 instead of being removed (also while the sorry server is in use);
  *  - notify_up / notify_down run on every real server transition (and for an
  *    alpha checker's first failure), quorum_up / quorum_down on quorum
- *    changes (and "Starting with quorum down" only when a sorry server is set).
+ *    changes, at start "Starting with quorum up" when quorum is reached and
+ *    "Starting with quorum down" only when a sorry server is set.
  */
 import { KtsError } from '../core/errors';
 import type { CheckEvent } from '../check/runner';
@@ -118,11 +124,18 @@ export interface LvsEvent {
   rs?: string;
   /** notify_up/notify_down or quorum_up/quorum_down command, when configured. */
   command?: string;
-  /** Emitted by start(): the starting state, not a change. */
+  /** Emitted by start(): keepalived's init wording ("Starting with quorum up/down"). */
   init?: boolean;
   /** Quorum events: live weight sum and the threshold it was compared with. */
   weightSum?: number;
   threshold?: number;
+}
+
+/** A virtual server's state before a reload (keepalived copies quorum_state_up and the sorry server's alive flag). */
+export interface QuorumPrior {
+  quorumUp: boolean;
+  /** The same sorry server was already in the pool. */
+  sorryInPool?: boolean;
 }
 
 export interface DesiredDest {
@@ -206,16 +219,28 @@ export class VirtualServerTable {
     }
   }
 
-  /** Set the starting quorum states (set_quorum_states + update_quorum_state(init)). Idempotent. */
-  start(): LvsEvent[] {
+  /**
+   * Set the starting quorum states: set_quorum_states() (quorum down at
+   * start, or `prior` on a reload), then update_quorum_state(init) with the
+   * live servers. Returns the init events. Idempotent.
+   */
+  start(prior?: (vs: string) => QuorumPrior | undefined): LvsEvent[] {
     if (this.started) return [];
     this.started = true;
     const out: LvsEvent[] = [];
     for (const v of this.vss.values()) {
+      const p = prior?.(v.cfg.key);
+      v.quorumUp = p?.quorumUp ?? false;
+      const sorryInPool = Boolean(p?.sorryInPool) && !v.quorumUp;
       const sum = this.liveWeight(v);
-      v.quorumUp = sum >= v.quorum + v.hysteresis;
-      if (!v.quorumUp && v.cfg.sorryServer) {
-        out.push(this.quorumEvent(v, false, sum, v.quorum + v.hysteresis, true));
+      const threshold = v.quorum + (v.quorumUp ? -1 : 1) * v.hysteresis;
+      if (!v.quorumUp && sum >= threshold) {
+        v.quorumUp = true;
+        out.push(this.quorumEvent(v, true, sum, threshold, true));
+      } else if ((v.quorumUp && (sum === 0 || sum < threshold)) || (!v.quorumUp && v.cfg.sorryServer && !sorryInPool)) {
+        // Lost at a reload, or starting down with a sorry server to put in.
+        v.quorumUp = false;
+        out.push(this.quorumEvent(v, false, sum, threshold, true));
       }
     }
     return out;

@@ -97,3 +97,42 @@ export interface RouteManager {
   add(r: IpRoute): Promise<{ changed: boolean }>;
   remove(r: IpRoute): Promise<{ changed: boolean }>;
 }
+
+/** An address a virtual service answers on: IP and port, or a firewall mark. */
+export type LvsServiceAddress = { ip: string; port: number } | { fwmark: number; family?: 'inet' | 'inet6' };
+
+/** A virtual service of the load balancer (keepalived's IPVS service). */
+export interface LvsService {
+  /** keepalived's name for it: `[192.0.2.100]:tcp:80`, `FWM 5`, `[group]:0`. */
+  name: string;
+  addresses: LvsServiceAddress[];
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** `lvs_sched` (rr, wlc, ...). */
+  scheduler: string;
+  method: 'NAT' | 'DR' | 'TUN';
+}
+
+/** A real (or sorry) server behind a service; weight 0 = in the table, no new connections. */
+export interface LvsDestination {
+  ip: string;
+  port: number;
+  weight: number;
+  method: 'NAT' | 'DR' | 'TUN';
+}
+
+/**
+ * The load balancer's table (IPVS where the kernel has it). The checker
+ * service keeps it equal to what the virtual server states call for; each
+ * call is idempotent and reports whether it changed anything.
+ */
+export interface LvsDataPlane {
+  /** What it is, for logs and status (e.g. "ipvs", "none"). */
+  readonly kind: string;
+  addService(s: LvsService): Promise<{ changed: boolean }>;
+  /** Removes the service and its destinations. */
+  removeService(s: LvsService): Promise<{ changed: boolean }>;
+  addDestination(s: LvsService, d: LvsDestination): Promise<{ changed: boolean }>;
+  /** Change weight / forwarding method of a present destination. */
+  updateDestination(s: LvsService, d: LvsDestination): Promise<{ changed: boolean }>;
+  removeDestination(s: LvsService, d: LvsDestination): Promise<{ changed: boolean }>;
+}
