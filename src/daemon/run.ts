@@ -28,6 +28,7 @@ import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, 
 import type { IpRoute } from '../net/ports';
 import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
+import { CheckerService } from './checkers';
 import { ControlServer } from './control';
 import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
@@ -162,7 +163,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const notifier = new Notifier(notifierOptions(config.global, ids, scriptUser), { clock, runner, logger: log });
   for (const e of notifier.open()) log.error(`notify FIFO ${e.path}: ${e.message}`);
 
-  const daemon = new Daemon(config, {
+  const daemon = new Daemon(vrrpSide(config, o), {
     clock,
     logger: log,
     net: {
@@ -223,6 +224,14 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   for (const r of staticRoutes(config)) await routes.add(r).catch((e: Error) => log.error(`static ${r.kind} ${r.args.join(' ')}: ${e.message}`));
   daemon.start();
 
+  // ---- checkers (virtual_server / real_server): keepalived's healthcheck process ----
+  // keepalived's daemon modes: -P/--vrrp runs VRRP only, -C/--check checkers only, neither or both: all.
+  const checkers = !o.vrrpOnly || o.checkOnly
+    ? new CheckerService(config, { clock, logger: log, notifier, ids, scriptUser, dontReleaseIpvs: o.dontReleaseIpvs })
+    : undefined;
+  checkers?.start();
+  // ---- end checkers ----
+
   const dumpDir = dumpDirectory(o);
   const dump = (name: string, text: string) => {
     const file = path.join(dumpDir, name);
@@ -246,7 +255,8 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
         return { ok: false, diagnostics: r.diagnostics };
       }
       const next = await prepare(r.config);
-      const res = await daemon.reload(next.config);
+      const res = await daemon.reload(vrrpSide(next.config, o));
+      checkers?.reload(next.config); // checkers: clear_diff_services
       await dropVmacs(next.vmacs);
       config = next.config;
       log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
@@ -257,7 +267,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   };
 
   const control = new ControlServer(o.controlSocket, async (req) => {
-    if (req.cmd === 'status') return { ...daemon.status(), notify: notifier.stats };
+    if (req.cmd === 'status') return { ...daemon.status(), notify: notifier.stats, checkers: checkers?.status() };
     if (req.cmd === 'reload') return reload();
     throw new Error(`unknown command ${req.cmd}`);
   });
@@ -291,6 +301,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       await firewall.close();
       await dropVmacs(new Set());
       vmacs.close();
+      await checkers?.stop(); // checkers: clear_services, before the notifier goes
       await notifier.close(2000);
       await control.close();
       native.unwatch(jsonWatch);
@@ -311,6 +322,12 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   on('SIGUSR2', () => dump('keepalived.stats', formatStats(daemon.status())));
 
   return { daemon, shutdown, reload, done };
+}
+
+/** checkers: with -C/--check alone (keepalived: checkers only) the VRRP side gets nothing to run. */
+function vrrpSide(config: KeepalivedConfig, o: CliOptions): KeepalivedConfig {
+  if (!o.checkOnly || o.vrrpOnly) return config;
+  return { ...config, instances: [], syncGroups: [], vrrpScripts: [], trackProcesses: [] };
 }
 
 /** keepalived's script checks at load: log them, drop what it would not run. */
