@@ -74,6 +74,8 @@ export interface AnnounceScheduleOptions {
   /** Still entitled to announce `vip`? Checked before every send (e.g. still MASTER). */
   owns: (vip: VipSpec) => boolean;
   mac?: Buffer;
+  /** Told of each delayed or refresh burst as it starts (for the log). */
+  onBurst?: (kind: PlannedAnnouncement['burst'], vips: readonly VipSpec[]) => void;
 }
 
 export class AnnounceSchedule {
@@ -129,6 +131,7 @@ export class AnnounceSchedule {
 
   private burst(repeat: number, kind: PlannedAnnouncement['burst'], only?: (vip: VipSpec) => boolean): void {
     const vips = this.o.vips().filter((v) => !only || only(v));
+    if (kind !== 'master' && vips.length) this.o.onBurst?.(kind, vips);
     for (const a of planBurst(vips, repeat, this.o.settings, kind)) {
       if (a.atMs === 0) this.send(a.vip);
       else this.after(a.atMs, () => this.send(a.vip));

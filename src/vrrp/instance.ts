@@ -265,6 +265,7 @@ export class VrrpInstance {
       settings: s.garp,
       vips: () => this.allVips(),
       owns: () => this.data.state === 'MASTER',
+      onBurst: (_kind, vips) => this.logAnnounce(vips),
     });
     this.transport.onPacket((pkt) => this.receive(pkt));
   }
@@ -511,6 +512,12 @@ export class VrrpInstance {
     }
   }
 
+  /** keepalived's line for each announcement burst. */
+  private logAnnounce(vips: readonly VipSpec[]): void {
+    for (const v of vips)
+      this.log.info(`(${this.name}) Sending/queueing ${v.family === 4 ? 'gratuitous ARPs' : 'Unsolicited Neighbour Adverts'} on ${v.ifname} for ${v.address}`);
+  }
+
   private allVips(): VipSpec[] {
     return [...this.settings.vips, ...this.settings.excludedVips];
   }
@@ -585,6 +592,7 @@ export class VrrpInstance {
         return;
       }
       case 'startAnnounce':
+        this.logAnnounce(this.allVips());
         return this.schedule.start();
       case 'stopAnnounce':
         return this.schedule.stop();

@@ -200,6 +200,7 @@ class Step {
     d.masterAdverIntervalMs = this.c.advertIntervalMs;
     this.fx.push({ type: 'sendAdvert', priority: d.effectivePriority });
     this.log('info', 'Entering MASTER STATE');
+    this.log('info', 'setting VIPs.');
     this.fx.push({ type: 'addVips' }, { type: 'startAnnounce' });
     d.masterAddress = this.c.sourceAddress;
     d.masterPriority = d.effectivePriority;
@@ -227,7 +228,11 @@ class Step {
       this.releaseStale();
       this.log('info', 'Entering BACKUP STATE (init)');
     } else this.log('info', 'Entering BACKUP STATE');
-    if (from === 'MASTER') this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
+    // keepalived 2.2.7 logs the release after "Entering BACKUP STATE" (seen side by side).
+    if (from === 'MASTER') {
+      this.log('info', 'removing VIPs.');
+      this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
+    }
     d.preemptAt = null;
     d.nextMasterReason = 'master_down_timer';
     this.transition('BACKUP', reason);
@@ -238,11 +243,13 @@ class Step {
   enterFault(reason: TransitionReason): void {
     const from = this.d.state;
     if (from === 'INIT' || from === 'STOP') this.releaseStale();
-    this.log('info', from === 'INIT' || from === 'STOP' ? 'Entering FAULT STATE (init)' : 'Entering FAULT STATE');
     if (from === 'MASTER') {
       this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+      this.log('info', 'sent 0 priority');
+      this.log('info', 'removing VIPs.');
       this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
     }
+    this.log('info', from === 'INIT' || from === 'STOP' ? 'Entering FAULT STATE (init)' : 'Entering FAULT STATE');
     this.d.masterAdverIntervalMs = this.c.advertIntervalMs;
     this.d.masterAddress = null;
     this.d.masterPriority = 0;
@@ -253,9 +260,10 @@ class Step {
     const from = this.d.state;
     if (from === 'MASTER') {
       this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+      this.log('info', 'sent 0 priority');
+      this.log('info', 'removing VIPs.');
       this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
     }
-    this.log('info', 'Stopped');
     this.transition('STOP', 'shutdown');
   }
 
@@ -302,6 +310,7 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
         d.wantMaster = true;
         d.masterDownAt = now + downInterval(c, d);
       } else if (d.state === 'BACKUP') {
+        s.log('info', 'Receive advertisement timeout');
         s.enterMaster(d.nextMasterReason);
       } else s.log('error', `BUG: master down timer fired in ${d.state} state`);
       break;
@@ -364,7 +373,7 @@ function backupRx(s: Step, ev: { src: string; priority: number; adverIntervalMs:
     // Master_Down_Timer to Skew_Time."
     d.masterDownAt = now + skew(c, d);
     d.nextMasterReason = 'priority_zero';
-    s.log('debug', 'Backup received priority 0 advertisement');
+    s.log('info', 'Backup received priority 0 advertisement');
     return;
   }
   const preemptDelayRunning = c.preemptDelayMs > 0 && (d.preemptAt === null || d.preemptAt > now);
@@ -373,7 +382,10 @@ function backupRx(s: Step, ev: { src: string; priority: number; adverIntervalMs:
     // greater than or equal to the local Priority, then: Set
     // Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT
     // [v3], Recompute the Master_Down_Interval, Reset the Master_Down_Timer."
-    if (c.version === 3) d.masterAdverIntervalMs = ev.adverIntervalMs;
+    if (c.version === 3 && d.masterAdverIntervalMs !== ev.adverIntervalMs) {
+      s.log('info', `advertisement interval updated from ${d.masterAdverIntervalMs}ms to ${ev.adverIntervalMs}ms by master`);
+      d.masterAdverIntervalMs = ev.adverIntervalMs;
+    }
     d.masterDownAt = now + downInterval(c, d);
     d.masterAddress = ev.src;
     d.masterPriority = p;
@@ -403,7 +415,7 @@ function masterRx(s: Step, ev: { src: string; priority: number; adverIntervalMs:
     s.fx.push({ type: 'sendAdvert', priority: d.effectivePriority });
     if (p === PRIORITY_STOP) {
       d.advertAt = now + c.advertIntervalMs;
-      s.log('debug', 'Master received priority 0 message');
+      s.log('info', 'Master received priority 0 message');
       return;
     }
   }

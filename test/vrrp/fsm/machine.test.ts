@@ -211,7 +211,7 @@ describe('master', () => {
     assert.equal(r.data.state, 'BACKUP');
     assert.ok(!r.effects.some((e) => e.type === 'sendAdvert'));
     assert.deepEqual(types(r.effects), ['stopAnnounce', 'removeVips', 'transition', 'cancelTimer', 'armTimer']);
-    assert.deepEqual(logs(r.effects), ['(VI_1) Master received advert from 192.0.2.1 with higher priority 150, ours 100', '(VI_1) Entering BACKUP STATE']);
+    assert.deepEqual(logs(r.effects), ['(VI_1) Master received advert from 192.0.2.1 with higher priority 150, ours 100', '(VI_1) Entering BACKUP STATE', '(VI_1) removing VIPs.']);
     // v3: Master_Adver_Interval learnt from the new master.
     assert.equal(r.data.masterDownAt, 4000 + 300 + 60.937);
   });
