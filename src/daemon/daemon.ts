@@ -80,6 +80,7 @@ export class Daemon {
   /** Wall clock minus the monotonic clock at start: one fixed mapping, so a time reads the same in every status. */
   private readonly wallOffset: number;
   private stopping: Promise<void> | undefined;
+  private startDelayUntil = 0;
   /** Instances whose interface or source address was missing at start. */
   private readonly broken = new Map<string, string>();
 
@@ -97,8 +98,13 @@ export class Daemon {
     });
   }
 
-  /** Start everything the configuration describes. */
-  start(): void {
+  /**
+   * Start everything the configuration describes. `delayMs`
+   * (vrrp_startup_delay): instances come up in BACKUP at once but claim
+   * MASTER no earlier than that (keepalived delays its dispatcher).
+   */
+  start(delayMs = 0): void {
+    this.startDelayUntil = this.deps.clock.now() + delayMs;
     this.hub.sync(this.config.vrrpScripts, this.config.trackFiles, this.config.trackProcesses);
     for (const cfg of this.config.instances) this.add(cfg);
     this.syncGroups();
@@ -218,7 +224,13 @@ export class Daemon {
     r.unsub.push(inst.onTransition((e) => this.onTransition(r, e)));
     r.unsub.push(
       inst.onNotify((e) => {
-        if (e.event !== 'master_rx_lower_pri') return;
+        if (e.event === 'priority_changed') {
+          // notify_priority_changes (keepalived send_instance_priority_notifies): FIFO line only.
+          if (r.cfg.notifyPriorityChanges && (inst.state === 'MASTER' || inst.state === 'BACKUP')) {
+            void this.deps.notifier.vrrpEvent({ name: cfg.name, event: inst.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', priority: e.to });
+          }
+          return;
+        }
         void this.deps.notifier.vrrpEvent({
           name: cfg.name,
           event: 'MASTER_RX_LOWER_PRI',
@@ -297,7 +309,7 @@ export class Daemon {
     if (r.started || this.stopping) return;
     if (r.applyTrackers()) return;
     r.started = true;
-    r.inst.start();
+    r.inst.start(Math.max(0, this.startDelayUntil - this.deps.clock.now()));
   }
 
   /** `deleted`: removed from the configuration by a reload; `rebuilt`: restarted with a changed configuration. */

@@ -26,13 +26,13 @@ import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
 import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
 import type { IpRoute } from '../net/ports';
-import { Notifier, resolveDefaultScriptUser, resolveUserGroup, SpawnProcessRunner } from '../notify';
+import { describeOutcome, Notifier, resolveDefaultScriptUser, resolveUserGroup, runWithTimeout, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
 import { CheckerService } from './checkers';
 import { ControlServer } from './control';
 import { Daemon } from './daemon';
 import { daemonSink, facilityCode } from './logging';
-import { notifierOptions, notifyScripts, type IdLookup } from './notify-wiring';
+import { notifierOptions, notifyScripts, scriptSpec, type IdLookup } from './notify-wiring';
 import { routeArgs, ruleArgs } from './settings';
 import { withoutDisabledScripts } from './scripts';
 import { planVmacs } from './vmac';
@@ -219,10 +219,14 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
 
   const pidFiles = [...new Set([o.pidFile, o.vrrpPidFile])];
   for (const f of pidFiles) writePid(f);
+  await runStartStopScript('startup', config, runner, clock, ids, scriptUser, log);
   await addStatic(config, addresses, log);
   const staticRoutes = (c: KeepalivedConfig): IpRoute[] => [...c.staticRoutes.map(routeArgs), ...c.staticRules.map(ruleArgs)];
   for (const r of staticRoutes(config)) await routes.add(r).catch((e: Error) => log.error(`static ${r.kind} ${r.args.join(' ')}: ${e.message}`));
-  daemon.start();
+  // vrrp_startup_delay: keepalived starts its dispatcher that much later (not at reload).
+  const delay = config.global.vrrpStartupDelayMs;
+  if (delay > 0) log.info(`Delaying startup for ${delay / 1000} seconds`);
+  daemon.start(delay);
 
   // ---- checkers (virtual_server / real_server): keepalived's healthcheck process ----
   // keepalived's daemon modes: -P/--vrrp runs VRRP only, -C/--check checkers only, neither or both: all.
@@ -303,6 +307,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       vmacs.close();
       await checkers?.stop(); // checkers: clear_services, before the notifier goes
       await notifier.close(2000);
+      await runStartStopScript('shutdown', config, runner, clock, ids, scriptUser, log);
       await control.close();
       native.unwatch(jsonWatch);
       for (const [sig, fn] of signalHandlers) process.off(sig, fn);
@@ -356,6 +361,26 @@ function defaultScriptUser(config: KeepalivedConfig, log: Logger): { uid: number
   }
   if (r.warning) log.warn(r.warning);
   return { uid: r.uid, gid: r.gid };
+}
+
+/**
+ * global_defs startup_script / shutdown_script: run before the VRRP instances
+ * start / after they stopped, waited for up to startup_script_timeout /
+ * shutdown_script_timeout (default 10 s), then killed.
+ */
+async function runStartStopScript(
+  which: 'startup' | 'shutdown', config: KeepalivedConfig, runner: SpawnProcessRunner, clock: SystemClock,
+  ids: IdLookup, fallback: { uid: number; gid: number } | undefined, log: Logger,
+): Promise<void> {
+  const g = config.global;
+  const cmd = which === 'startup' ? g.startupScript : g.shutdownScript;
+  if (!cmd) return;
+  const t = Number(g.other[`${which}_script_timeout`]?.[0]);
+  const timeoutMs = Number.isFinite(t) && t > 0 ? t * 1000 : 10_000;
+  const spec = scriptSpec(cmd, ids, fallback)!;
+  log.info(`Running ${which} script ${cmd.argv[0]}`);
+  const outcome = await runWithTimeout(runner, clock, { argv: spec.argv, uid: spec.uid, gid: spec.gid }, { timeoutMs, killGraceMs: 2000 });
+  log.info(`${which} script ${cmd.argv[0]} ${describeOutcome(outcome)}`);
 }
 
 /** static_ipaddress: added at start (keepalived adds them whatever the VRRP state). */

@@ -300,10 +300,14 @@ export class VrrpInstance {
     return () => (this.faultCbs = this.faultCbs.filter((x) => x !== cb));
   }
 
-  /** Leave INIT: BACKUP (or MASTER at once for priority 255, FAULT if faulty). */
-  start(): void {
+  /**
+   * Leave INIT: BACKUP (or MASTER at once for priority 255, FAULT if faulty).
+   * `delayMs` (vrrp_startup_delay): BACKUP waits that much longer before its
+   * first Master_Down_Timer, as keepalived starts its dispatcher late.
+   */
+  start(delayMs = 0): void {
     if (this.stopping) return;
-    this.dispatch({ type: 'startup' });
+    this.dispatch({ type: 'startup', delayMs });
   }
 
   /**

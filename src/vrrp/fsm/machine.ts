@@ -57,7 +57,8 @@ export type TransitionReason =
 export type TimerName = 'advert' | 'masterDown';
 
 export type FsmEvent =
-  | { type: 'startup' }
+  /** `delayMs`: vrrp_startup_delay still to run; the first Master_Down_Timer is that much later. */
+  | { type: 'startup'; delayMs?: number }
   | { type: 'shutdown' }
   | { type: 'advert'; src: string; priority: number; adverIntervalMs: number }
   /** `hold`: a sync group does not let us become MASTER yet (keepalived vrrp_sync_can_goto_master). */
@@ -292,7 +293,10 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
   const d = s.d;
   switch (ev.type) {
     case 'startup':
-      if (d.state === 'INIT' || d.state === 'STOP') s.comeUp('startup');
+      if (d.state === 'INIT' || d.state === 'STOP') {
+        s.comeUp('startup');
+        if (s.d.state === ('BACKUP' as VrrpState) && ev.delayMs && d.masterDownAt !== null) d.masterDownAt += ev.delayMs;
+      }
       else s.log('debug', `startup event ignored in ${d.state} state`);
       break;
 

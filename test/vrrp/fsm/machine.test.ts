@@ -307,3 +307,11 @@ describe('shutdown and impossible events', () => {
     assert.deepEqual(types(r.effects), []);
   });
 });
+
+describe('vrrp_startup_delay', () => {
+  it('BACKUP at once; the first Master_Down_Timer runs after the delay', () => {
+    const { d } = run(cfg({ version: 2 }), 128, [[0, { type: 'startup', delayMs: 2000 }]]);
+    assert.equal(d.state, 'BACKUP');
+    assert.equal(d.masterDownAt, 2000 + 3500);
+  });
+});
