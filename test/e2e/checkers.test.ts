@@ -16,6 +16,7 @@
  * answering 503 takes its server down (the status code is checked), and with
  * both down the quorum goes. Meanwhile host 1's VRRP adverts must stay on
  * time: the largest gap between two adverts is at most 1.05 x advert_int.
+ * Then keepalived's daemon modes: -P runs no checkers, -C no VRRP.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,8 +128,8 @@ describe(`e2e: health checkers in the daemon${why ? ` (SKIPPED: ${why})` : ''}`,
     await lab?.destroy();
   });
 
-  test('TCP_CHECK and HTTP_GET: notify_down/up argv, FIFO lines and mails on time; quorum; VRRP adverts unaffected', async (t) => {
-    const text = conf(
+  const configText = (): string =>
+    conf(
       [
         'router_id lb1',
         'notification_email {',
@@ -174,6 +175,9 @@ describe(`e2e: health checkers in the daemon${why ? ` (SKIPPED: ${why})` : ''}`,
         '}',
       ].join('\n') + '\n',
     );
+
+  test('TCP_CHECK and HTTP_GET: notify_down/up argv, FIFO lines and mails on time; quorum; VRRP adverts unaffected', async (t) => {
+    const text = configText();
     cap = await lab.capture({ filter: ['ip', 'proto', '112'] });
     kts = startKts(lab, 1, text);
     await kts.waitState('MASTER', 'VI_1', 15_000).catch((e: Error) => {
@@ -263,5 +267,31 @@ describe(`e2e: health checkers in the daemon${why ? ` (SKIPPED: ${why})` : ''}`,
     assert.equal(kts.exit?.code, 0);
     assert.equal(lines(file('rs.log')).length, rsBefore);
     assert.equal(kts.lines(/Shutting down service \[192\.0\.2\.12\]:tcp:808[12] from VS/).length, 2);
+  });
+
+  test('keepalived daemon modes: -P runs VRRP only, -C checkers only', async () => {
+    const vrrpOnly = startKts(lab, 1, configText(), { args: ['-P'] });
+    try {
+      await vrrpOnly.waitState('MASTER', 'VI_1', 15_000);
+      await new Promise((r) => setTimeout(r, 2500)); // checkers would have run by now
+      const st = (await vrrpOnly.status()) as unknown as { checkers?: unknown };
+      assert.equal(st.checkers, undefined, 'no checker service with -P');
+      assert.equal(vrrpOnly.lines(/IPVS not available|Activating healthchecker/).length, 0);
+    } finally {
+      await vrrpOnly.stop();
+    }
+    const checkOnly = startKts(lab, 1, configText(), { args: ['-C'] });
+    try {
+      await waitFor(async () => {
+        const c = ((await checkOnly.status().catch(() => undefined)) as unknown as { checkers?: CheckerServiceStatus } | undefined)?.checkers;
+        return c?.virtualServers[0]?.realServers.every((r) => r.alive && r.checkers[0].hasRun);
+      }, { timeoutMs: 10_000, what: 'checkers running with -C' });
+      await new Promise((r) => setTimeout(r, 4000)); // longer than the master down interval
+      const st = await checkOnly.status();
+      assert.deepEqual(st.instances, [], 'no VRRP instance with -C');
+      assert.ok(!(await lab.addresses(1)).includes(VIP), 'no VIP with -C');
+    } finally {
+      await checkOnly.stop();
+    }
   });
 });
