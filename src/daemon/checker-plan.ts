@@ -327,7 +327,12 @@ export function planCheckers(cfg: KeepalivedConfig, o: PlanOptions = {}): Checke
       }
       const checkers: CheckerPlan[] = [];
       rs.checkers.forEach((ck, i) => {
-        const p = checkerPlan(ck, i, rs, rsKey, vs, key, port, cfg, o);
+        let p: CheckerPlan | { skip: string };
+        try {
+          p = checkerPlan(ck, i, rs, rsKey, vs, key, port, cfg, o);
+        } catch (e) {
+          p = { skip: `${ck.type}: ${(e as Error).message}` };
+        }
         if ('skip' in p) warnings.push(`${p.skip} on service ${rsKey} of VS ${key} - checker not run`);
         else checkers.push(p);
       });
@@ -347,14 +352,18 @@ export function planCheckers(cfg: KeepalivedConfig, o: PlanOptions = {}): Checke
         lvs,
       });
     }
+    // The front end reduces quorum to the total weight, which is 0 when every weight is 0.
+    const quorum = Math.max(1, vs.quorum);
+    if (quorum !== vs.quorum) warnings.push(`Virtual server ${key}: quorum ${vs.quorum} - using 1`);
+    const hysteresis = Math.min(vs.hysteresis, quorum - 1);
     const lvs: LvsVs = {
       key,
       services,
       protocol: (['TCP', 'UDP', 'SCTP'].includes(vs.protocol) ? vs.protocol : 'TCP') as LvsProtocol,
       lvsSched: vs.lbAlgo,
       lvsMethod: vsMethod,
-      quorum: vs.quorum,
-      hysteresis: vs.hysteresis,
+      quorum,
+      hysteresis,
       inhibitOnFailure: vs.inhibitOnFailure,
       realServers: realServers.map((r) => r.lvs),
     };
@@ -367,8 +376,8 @@ export function planCheckers(cfg: KeepalivedConfig, o: PlanOptions = {}): Checke
     const plan: VirtualServerPlan = {
       key,
       kind: vs.kind,
-      quorum: vs.quorum,
-      hysteresis: vs.hysteresis,
+      quorum,
+      hysteresis,
       omega: vs.omega,
       quorumUp: script(vs.quorumUp),
       quorumDown: script(vs.quorumDown),
