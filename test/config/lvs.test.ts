@@ -301,3 +301,12 @@ test('bad values are reported at their token and never silently replaced', () =>
   const v = r.config.virtualServers[0];
   assert.deepEqual([v.lbKind, v.persistenceTimeoutS, v.realServers[0].inhibitOnFailure, v.realServers[0].checkers[0].connectPort], ['NAT', undefined, false, undefined]);
 });
+
+test('checker retry defaults are per type (keepalived default_retry / default_delay_before_retry), after real and virtual server values', () => {
+  const text = (rs: string) => `virtual_server 192.0.2.100 80 {\n delay_loop 6\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 192.0.2.12 80 {\n${rs} HTTP_GET {\n  url {\n   path /\n  }\n }\n DNS_CHECK {\n  name example.com\n }\n MISC_CHECK {\n  misc_path /bin/true\n }\n TCP_CHECK {\n }\n }\n}\n`;
+  const r = parse(text(''));
+  const got = r.config.virtualServers[0].realServers[0].checkers.map((c) => [c.type, c.retry, c.delayBeforeRetryMs]);
+  assert.deepEqual(got, [['HTTP_GET', 1, 3000], ['DNS_CHECK', 3, 6000], ['MISC_CHECK', 0, 1000], ['TCP_CHECK', 1, 1000]]);
+  const rsSet = parse(text(' retry 2\n delay_before_retry 4\n'));
+  assert.deepEqual(rsSet.config.virtualServers[0].realServers[0].checkers.map((c) => [c.retry, c.delayBeforeRetryMs]), [[2, 4000], [2, 4000], [2, 4000], [2, 4000]]);
+});

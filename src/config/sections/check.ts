@@ -3,6 +3,7 @@
  * blocks (keepalived/check/check_parser.c and check_*.c). Timing settings are
  * inherited checker → real_server → virtual_server → keepalived default.
  */
+import { typeDefaults } from '../../check/types';
 import { parseIp } from '../address';
 import type { Loc } from '../diagnostics';
 import type {
@@ -309,9 +310,13 @@ function finishChecker(c: Checker, rs: RsBuilder, vs: VsBuilder): CheckerConfig 
   const ref = fileCheckRefs.get(c);
   if (ref) fileCheckRefs.set(out, ref);
   out.connectTimeoutMs = pick('connectTimeoutMs') ?? TIMING_DEFAULTS.connectTimeoutMs;
-  out.retry = pick('retry') ?? TIMING_DEFAULTS.retry;
-  out.delayBeforeRetryMs = pick('delayBeforeRetryMs') ?? TIMING_DEFAULTS.delayBeforeRetryMs;
+  // Unset values come from the real server, then the virtual server, then the checker type's own
+  // default (check_api.c default_retry / default_delay_before_retry: HTTP/SSL 3 s, DNS retry 3 and
+  // delay_loop, MISC/FILE retry 0).
+  const dflt = typeDefaults(c.type as Parameters<typeof typeDefaults>[0]);
   out.delayLoopMs = pick('delayLoopMs') ?? TIMING_DEFAULTS.delayLoopMs;
+  out.retry = pick('retry') ?? dflt.retry;
+  out.delayBeforeRetryMs = pick('delayBeforeRetryMs') ?? dflt.delayBeforeRetryMs ?? out.delayLoopMs;
   const warm = pick('warmupMs');
   if (warm !== undefined) out.warmupMs = warm;
   return out as unknown as CheckerConfig;
