@@ -120,4 +120,19 @@ describe(`net: raw VRRP transport in namespaces${why ? ` (SKIPPED: ${why})` : ''
     await assert.rejects(a.call('transport.send', { t: ta.t, hex: '00', dst: '224.0.0.18' }), { code: 'TRANSPORT_CLOSED' });
     await assert.rejects(a.call('transport.open', { family: 4, ifname: 'nosuch0' }), { code: 'NO_SUCH_INTERFACE' });
   });
+
+  // Regression (bench/failover): a socket opened and closed per gratuitous ARP made every close
+  // wait for synchronize_net() (~13 ms) on the event loop: 100 takeovers blocked it for seconds.
+  test('gratuitous ARPs go out through one AF_PACKET socket that stays open, not one per ARP', async () => {
+    const before = await a.call<number>('packetSockets');
+    await a.call('announce', { ifname: 'eth0', address: '192.0.2.200', family: 4 });
+    const afterOne = await a.call<number>('packetSockets');
+    for (let i = 0; i < 20; i++) await a.call('announce', { ifname: 'eth0', address: '192.0.2.200', family: 4 });
+    const afterMany = await a.call<number>('packetSockets');
+    assert.equal(afterOne - before, 1, 'one socket opened by the first ARP');
+    assert.equal(afterMany, afterOne, 'and reused by the next twenty');
+    const counters = await a.call<{ garp: number; errors: number }>('announce', { ifname: 'eth0', address: '192.0.2.200', family: 4 });
+    assert.equal(counters.errors, 0);
+    assert.ok(counters.garp >= 22);
+  });
 });

@@ -6,6 +6,7 @@
  * events on stdout: {"event": "packet" | "link" | "addrRemoved" | "addrAdded" | "transportError", ...}.
  * Buffers travel as hex strings.
  */
+import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { loadNative } from '../../../../src/native';
 import {
@@ -91,6 +92,20 @@ const ops: Record<string, (a: Args) => unknown> = {
     announcer ??= new LinuxAnnouncer();
     announcer.announce(a.ifname as string, a.address as string, a.family as 4 | 6, a.mac ? Buffer.from(a.mac as string, 'hex') : undefined);
     return announcer.counters;
+  },
+  /** This process's open AF_PACKET sockets (inodes from /proc/self/fd that /proc/net/packet lists). */
+  'packetSockets': () => {
+    const mine = new Set<string>();
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+        if (m) mine.add(m[1]);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    const rows = fs.readFileSync('/proc/net/packet', 'utf8').trim().split('\n').slice(1);
+    return rows.map((r) => r.trim().split(/\s+/).at(-1)!).filter((inode) => mine.has(inode)).length;
   },
   'vmac.create': async (a) => {
     const r = await (vmacs ??= new MacvlanManager()).create(a as never);
