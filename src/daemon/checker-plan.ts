@@ -361,6 +361,7 @@ export function planCheckers(cfg: KeepalivedConfig, o: PlanOptions = {}): Checke
       services,
       protocol: (['TCP', 'UDP', 'SCTP'].includes(vs.protocol) ? vs.protocol : 'TCP') as LvsProtocol,
       lvsSched: vs.lbAlgo,
+      persistenceTimeoutS: vs.persistenceTimeoutS,
       lvsMethod: vsMethod,
       quorum,
       hysteresis,

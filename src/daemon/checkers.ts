@@ -728,5 +728,7 @@ export class CheckerService {
 }
 
 function toService(d: DesiredService): LvsService {
-  return { name: d.vs, addresses: d.services, protocol: d.protocol, scheduler: d.sched, method: d.method };
+  const s: LvsService = { name: d.vs, addresses: d.services, protocol: d.protocol, scheduler: d.sched, method: d.method };
+  if (d.persistenceTimeoutS) s.persistenceTimeoutS = d.persistenceTimeoutS;
+  return s;
 }

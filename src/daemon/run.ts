@@ -24,7 +24,7 @@ import { SystemClock } from '../core/clock';
 import { Logger } from '../core/log';
 import type { CliOptions } from '../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../native';
-import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport } from '../net/linux';
+import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, NftLvsDataPlane, RawVrrpTransport } from '../net/linux';
 import type { IpRoute } from '../net/ports';
 import { describeOutcome, Notifier, resolveDefaultScriptUser, resolveUserGroup, runWithTimeout, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
@@ -35,6 +35,9 @@ import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, scriptSpec, type IdLookup } from './notify-wiring';
 import { routeArgs, ruleArgs } from './settings';
 import { withoutDisabledScripts } from './scripts';
+
+/** Logged at start when virtual servers are configured (this kernel has no IPVS). */
+export const NFT_LVS_MESSAGE = 'IPVS not available: balancing virtual servers with nftables (lb_kind NAT only)';
 import { planVmacs } from './vmac';
 import { formatData, formatJson, formatStats } from './status';
 
@@ -229,9 +232,13 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   daemon.start(delay);
 
   // ---- checkers (virtual_server / real_server): keepalived's healthcheck process ----
+  // No IPVS in this kernel: the virtual servers are balanced with nftables (NAT forwarding only).
   // keepalived's daemon modes: -P/--vrrp runs VRRP only, -C/--check checkers only, neither or both: all.
-  const checkers = !o.vrrpOnly || o.checkOnly
-    ? new CheckerService(config, { clock, logger: log, notifier, ids, scriptUser, dontReleaseIpvs: o.dontReleaseIpvs })
+  const runCheckers = !o.vrrpOnly || o.checkOnly;
+  const lvs = runCheckers && config.virtualServers.length ? new NftLvsDataPlane(undefined, log) : undefined;
+  if (lvs) log.info(NFT_LVS_MESSAGE);
+  const checkers = runCheckers
+    ? new CheckerService(config, { clock, logger: log, notifier, ids, scriptUser, dontReleaseIpvs: o.dontReleaseIpvs, dataPlane: lvs })
     : undefined;
   checkers?.start();
   // ---- end checkers ----

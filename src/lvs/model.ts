@@ -74,6 +74,8 @@ export interface VirtualServerConfig {
   protocol?: LvsProtocol;
   /** `lvs_sched`, default wlc. */
   lvsSched?: string;
+  /** `persistence_timeout` in seconds (clients stick to a real server). */
+  persistenceTimeoutS?: number;
   /** `lvs_method`, default NAT. */
   lvsMethod?: LvsMethod;
   /** `quorum`, default 1. */
@@ -153,6 +155,7 @@ export interface DesiredService {
   services: ServiceAddr[];
   protocol: LvsProtocol;
   sched: string;
+  persistenceTimeoutS?: number;
   method: LvsMethod;
   /** In table order: real servers in config order, then the sorry server. Weight 0 = present but takes no new connections. */
   dests: DesiredDest[];
@@ -307,6 +310,7 @@ export class VirtualServerTable {
         services: v.cfg.services,
         protocol: v.cfg.protocol ?? 'TCP',
         sched: v.cfg.lvsSched ?? DEFAULT_LVS_SCHED,
+        persistenceTimeoutS: v.cfg.persistenceTimeoutS,
         method,
         dests,
       });

@@ -109,6 +109,8 @@ export interface LvsService {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   /** `lvs_sched` (rr, wlc, ...). */
   scheduler: string;
+  /** `persistence_timeout`, seconds: a client sticks to one destination. */
+  persistenceTimeoutS?: number;
   method: 'NAT' | 'DR' | 'TUN';
 }
 

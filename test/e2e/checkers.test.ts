@@ -28,7 +28,8 @@ import { Lab, labUnavailableReason, waitFor, type Capture } from './harness/netn
 import { startKts, type Peer } from './harness/peers';
 import { conf, instance } from './harness/conf';
 import { advertsFrom, maxGap, vrrpFrames } from './harness/frames';
-import { NO_IPVS_MESSAGE, type CheckerServiceStatus } from '../../src/daemon/checkers';
+import type { CheckerServiceStatus } from '../../src/daemon/checkers';
+import { NFT_LVS_MESSAGE } from '../../src/daemon/run';
 
 const why = labUnavailableReason();
 const VIP = '192.0.2.100';
@@ -187,7 +188,7 @@ describe(`e2e: health checkers in the daemon${why ? ` (SKIPPED: ${why})` : ''}`,
       const rs = (await status()).virtualServers[0]?.realServers ?? [];
       return rs.length === 2 && rs.every((r) => r.alive && r.checkers[0].hasRun);
     }, { timeoutMs: 10_000, what: 'both real servers checked and alive' });
-    assert.ok(kts.lines(new RegExp(NO_IPVS_MESSAGE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).length === 1, 'the IPVS message is logged once');
+    assert.ok(kts.lines(new RegExp(NFT_LVS_MESSAGE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).length === 1, 'the data plane message is logged once');
     // keepalived: starting with the servers alive reports quorum up.
     await waitLine('fifo.log', `VS ${VS} UP`, 0, 5000);
     assert.deepEqual(lines(file('quorum.log')), ['UP']);

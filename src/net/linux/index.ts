@@ -12,3 +12,4 @@ export { NftFirewall, nftCommand, tableScript } from './nft-firewall';
 export type { NftRunner } from './nft-firewall';
 export { IpRouteManager, ipCommand, RTPROT_KEEPALIVED } from './ip-routes';
 export type { IpRunner } from './ip-routes';
+export { NftLvsDataPlane, lvsTableScript, weightedSlots, selectorFor } from './nft-lvs';
