@@ -137,6 +137,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       try {
         await vmacs.create(v);
         liveVmacs.add(v.name);
+        if (v.linkLocal) await addresses.add({ address: v.linkLocal, family: 6, prefixLength: 64, ifname: v.name, deprecated: true });
         log.info(`(${v.instance}): Success creating VMAC interface ${v.name}`);
       } catch (e) {
         log.error(`cannot create VMAC interface ${v.name} on ${v.parent}: ${(e as Error).message}`);

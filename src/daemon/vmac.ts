@@ -9,10 +9,13 @@
  * Pure: `planVmacs` maps a configuration onto the one the Daemon runs and
  * lists the macvlans it needs; the daemon creates them first.
  *
- * Not (yet) done: IPv6 instances (keepalived gives the macvlan its own
- * link-local address) and unicast peers (unicast adverts reach the base
- * interface's MAC, not the macvlan's): both run on the base interface, with
- * a warning.
+ * IPv6: the macvlan gets 00:00:5e:00:02:<VRID>, no link-local of its own,
+ * and the interface's link-local copied onto it, deprecated (never chosen as
+ * a source otherwise), to send adverts from - as keepalived 2.2.7 does.
+ *
+ * Not (yet) done: unicast peers (unicast adverts reach the base interface's
+ * MAC, not the macvlan's): such an instance runs on its interface, with a
+ * warning.
  */
 import type { KeepalivedConfig, VipSpec, VrrpInstanceConfig } from '../config/model';
 import type { Family } from '../net/ports';
@@ -24,6 +27,8 @@ export interface VmacNeed {
   parent: string;
   vrid: number;
   family: Family;
+  /** IPv6: the interface's link-local, to copy onto the macvlan. */
+  linkLocal?: string;
 }
 
 export interface VmacPlan {
@@ -38,12 +43,17 @@ export function planVmacs(cfg: KeepalivedConfig, primaryAddress: (ifname: string
   const warnings: string[] = [];
   const instances = cfg.instances.map((inst): VrrpInstanceConfig => {
     if (!inst.useVmac) return inst;
-    if (inst.family === 6 || inst.unicastPeer.length > 0) {
-      warnings.push(`(${inst.name}) use_vmac with ${inst.family === 6 ? 'IPv6' : 'unicast peers'} is not supported by keepalived-ts yet - running on ${inst.interface}`);
+    if (inst.unicastPeer.length > 0) {
+      warnings.push(`(${inst.name}) use_vmac with unicast peers is not supported by keepalived-ts yet - running on ${inst.interface}`);
       return inst;
     }
     const name = inst.useVmac.name;
-    vmacs.push({ instance: inst.name, name, parent: inst.interface, vrid: inst.virtualRouterId, family: inst.family });
+    const need: VmacNeed = { instance: inst.name, name, parent: inst.interface, vrid: inst.virtualRouterId, family: inst.family };
+    if (inst.family === 6) {
+      const ll = primaryAddress(inst.interface, 6);
+      if (ll !== undefined) need.linkLocal = ll;
+    }
+    vmacs.push(need);
     const move = (v: VipSpec): VipSpec => (v.ifname === inst.interface ? { ...v, ifname: name } : v);
     const next: VrrpInstanceConfig = {
       ...inst,
@@ -54,7 +64,7 @@ export function planVmacs(cfg: KeepalivedConfig, primaryAddress: (ifname: string
       next.interface = name;
       const src = inst.mcastSrcIp ?? primaryAddress(inst.interface, inst.family);
       if (src !== undefined) next.mcastSrcIp = src;
-      else warnings.push(`(${inst.name}) ${inst.interface} has no IPv4 address to send adverts from`);
+      else warnings.push(`(${inst.name}) ${inst.interface} has no ${inst.family === 4 ? 'IPv4' : 'link-local IPv6'} address to send adverts from`);
     }
     return next;
   });

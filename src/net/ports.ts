@@ -42,6 +42,8 @@ export interface VipSpec {
   scope?: 'global' | 'site' | 'link' | 'host' | 'nowhere' | number;
   label?: string;
   noPrefixRoute?: boolean;
+  /** Preferred lifetime 0 ("deprecated"): never chosen as a source (keepalived's VMAC link-local). */
+  deprecated?: boolean;
 }
 
 export interface AddressManager {

@@ -34,6 +34,16 @@ test('vmac_xmit_base: adverts stay on the interface, VIPs still on the VMAC', ()
   assert.equal(i.virtualIpaddress[0].ifname, 'vrrp.51');
 });
 
+test('IPv6: the VMAC gets the interface link-local to advertise from', () => {
+  const v6 = parseConfigText('vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 61\n version 3\n use_vmac\n virtual_ipaddress {\n  2001:db8::100/64\n }\n}', 'k.conf', { hostname: 'h' }).config;
+  const p = planVmacs(v6, (i, f) => (i === 'eth0' && f === 6 ? 'fe80::ff:fe00:11' : undefined));
+  assert.deepEqual(p.vmacs, [{ instance: 'VI_6', name: 'vrrp.61', parent: 'eth0', vrid: 61, family: 6, linkLocal: 'fe80::ff:fe00:11' }]);
+  assert.equal(p.config.instances[0].interface, 'vrrp.61');
+  assert.equal(p.config.instances[0].mcastSrcIp, 'fe80::ff:fe00:11');
+  assert.equal(p.config.instances[0].virtualIpaddress[0].ifname, 'vrrp.61');
+  assert.deepEqual(p.warnings, []);
+});
+
 test('a named VMAC, and the unsupported unicast case kept on the interface with a warning', () => {
   const text = 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n use_vmac vmac7\n virtual_ipaddress {\n  192.0.2.7\n }\n}';
   const named = planVmacs(parseConfigText(text, 'k.conf', { hostname: 'h' }).config, () => '192.0.2.11');

@@ -11,6 +11,7 @@ import {
   AF_INET6,
   IFA_ADDRESS,
   IFA_BROADCAST,
+  IFA_CACHEINFO,
   IFA_F_NODAD,
   IFA_F_NOPREFIXROUTE,
   IFA_FLAGS,
@@ -51,6 +52,13 @@ export class NetlinkAddressManager implements AddressManager {
       attr(IFA_ADDRESS, local),
       attrU32(IFA_FLAGS, flags),
     ];
+    if (vip.deprecated) {
+      // struct ifa_cacheinfo: preferred 0, valid forever.
+      const ci = Buffer.alloc(16);
+      ci.writeUInt32LE(0, 0);
+      ci.writeUInt32LE(0xffffffff, 4);
+      parts.push(attr(IFA_CACHEINFO, ci));
+    }
     const brd = broadcastOf(vip, local, prefixLength);
     if (brd) parts.push(attr(IFA_BROADCAST, brd));
     if (vip.label !== undefined) parts.push(attrStr(IFA_LABEL, vip.label));

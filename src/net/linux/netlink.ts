@@ -55,6 +55,7 @@ export const IFA_LOCAL = 2;
 export const IFA_LABEL = 3;
 export const IFA_BROADCAST = 4;
 export const IFA_FLAGS = 8;
+export const IFA_CACHEINFO = 6;
 export const IFA_F_SECONDARY = 0x01;
 export const IFA_F_NODAD = 0x02;
 export const IFA_F_TENTATIVE = 0x40;

@@ -91,15 +91,15 @@ export class MacvlanManager {
       setSysctl(spec.name, 'promote_secondaries', 1);
       setSysctl(spec.parent, 'arp_ignore', 1);
       setSysctl(spec.parent, 'arp_filter', 1);
-      // An IPv4 VMAC carries no IPv6 (keepalived: addr_gen_mode none, disable_ipv6): no DAD or
-      // router solicitations from the shared virtual MAC.
-      if (spec.family === 4) {
-        for (const [k, v] of [['addr_gen_mode', 1], ['disable_ipv6', 1]] as const) {
-          try {
-            fs.writeFileSync(`/proc/sys/net/ipv6/conf/${spec.name}/${k}`, `${v}\n`);
-          } catch {
-            /* IPv6 disabled in this kernel or namespace: nothing to turn off */
-          }
+      // No kernel-made link-local on the shared virtual MAC (keepalived: addr_gen_mode none; an
+      // IPv4 VMAC also has IPv6 off): no DAD or router solicitations from it. An IPv6 VMAC gets
+      // the parent's link-local from the daemon instead.
+      const v6 = spec.family === 4 ? [['addr_gen_mode', 1], ['disable_ipv6', 1]] : [['addr_gen_mode', 1], ['accept_dad', 0]];
+      for (const [k, v] of v6) {
+        try {
+          fs.writeFileSync(`/proc/sys/net/ipv6/conf/${spec.name}/${k}`, `${v}\n`);
+        } catch {
+          /* IPv6 disabled in this kernel or namespace: nothing to turn off */
         }
       }
     }
