@@ -179,6 +179,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
             unicast: key.mode === 'unicast',
             group: key.mode === 'unicast' ? undefined : key.mode,
             sourceAddress: src,
+            unicastTtl: key.unicastTtl,
             logger: log,
           },
           native,

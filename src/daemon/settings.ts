@@ -19,6 +19,8 @@ export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings 
     advertIntervalMs: cfg.advertIntMs,
     sourceAddress: cfg.unicastSrcIp ?? cfg.mcastSrcIp,
     unicastPeers: cfg.unicastPeer.map((p) => p.address),
+    checkUnicastSrc: cfg.checkUnicastSrc,
+    peerTtl: Object.fromEntries(cfg.unicastPeer.map((p) => [p.address, { min: p.minTtl ?? 0, max: p.maxTtl ?? 255 }])),
     mcastGroup: cfg.unicastPeer.length ? undefined : cfg.mcastDstIp,
     auth: auth === undefined ? { type: 0 } : auth.type === 'PASS' ? { type: 1, pass: auth.password } : { type: 2, pass: auth.password },
     vips: cfg.virtualIpaddress,
@@ -48,12 +50,14 @@ export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings 
  * The transport a configuration needs: one shared socket per interface,
  * family and destination (multicast group, or unicast from one source).
  */
-export function transportKeyFor(cfg: VrrpInstanceConfig, sourceAddress: string): { ifname: string; family: 4 | 6; mode: string; src: string } {
+export function transportKeyFor(cfg: VrrpInstanceConfig, sourceAddress: string): { ifname: string; family: 4 | 6; mode: string; src: string; unicastTtl?: number } {
+  const unicast = cfg.unicastPeer.length > 0;
   return {
     ifname: cfg.interface,
     family: cfg.family,
-    mode: cfg.unicastPeer.length ? 'unicast' : cfg.mcastDstIp,
+    mode: unicast ? 'unicast' : cfg.mcastDstIp,
     src: sourceAddress,
+    ...(unicast ? { unicastTtl: cfg.unicastTtl } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ export interface PoolKey {
   mode: string;
   /** Source address the socket sends from (primary address, mcast_src_ip or unicast_src_ip). */
   src: string;
+  /** unicast_ttl (unicast sockets only). */
+  unicastTtl?: number;
 }
 
 export type TransportFactory = (key: PoolKey) => VrrpTransport;
@@ -33,7 +35,7 @@ export class TransportPool {
 
   /** A view of the shared socket that only delivers `vrid`'s packets. */
   acquire(key: PoolKey, vrid: number): VrrpTransport {
-    const id = `${key.ifname}|${key.family}|${key.mode}|${key.src}`;
+    const id = `${key.ifname}|${key.family}|${key.mode}|${key.src}|${key.unicastTtl ?? ''}`;
     let entry = this.entries.get(id);
     if (!entry) {
       const transport = this.factory(key);

@@ -45,7 +45,7 @@ export interface KtsNative {
    * no longer receives multicast: use a second, unbound socket to receive);
    * `sendOnly` attaches a drop-all filter. Returns the fd.
    */
-  vrrpOpen(family: 4 | 6, ifname: string, src: string | null, sendOnly?: boolean): number;
+  vrrpOpen(family: 4 | 6, ifname: string, src: string | null, sendOnly?: boolean, unicastTtl?: number | null): number;
   mcastMembership(fd: number, family: 4 | 6, group: string, ifindex: number, join: boolean): void;
   /** Sends one datagram; link-local IPv6 destinations get `ifindex` as scope. */
   sendTo(fd: number, family: 4 | 6, dst: string, ifindex: number, data: Buffer): number;

@@ -184,10 +184,14 @@ static napi_value js_if_hwaddr(napi_env env, napi_callback_info info) {
  * filter so the send socket never queues anything.
  */
 static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
-  GET_ARGS(4);
+  GET_ARGS(5);
   bool send_only = false;
   if (argc >= 4 && !is_nullish(env, argv[3]) && napi_get_value_bool(env, argv[3], &send_only) != napi_ok)
     return throw_arg(env, "sendOnly must be a boolean");
+  /* Unicast TTL / hop limit (keepalived's unicast_ttl); multicast always uses 255. */
+  int32_t uttl = 255;
+  if (argc >= 5 && !is_nullish(env, argv[4]) && (!arg_int(env, argv[4], &uttl) || uttl < 1 || uttl > 255))
+    return throw_arg(env, "ttl must be 1..255");
   int32_t family;
   char ifname[IF_NAMESIZE + 1], src[INET6_ADDRSTRLEN + 1];
   if (!arg_int(env, argv[0], &family) || (family != 4 && family != 6)) return throw_arg(env, "family must be 4 or 6");
@@ -207,7 +211,7 @@ static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
     mreq.imr_ifindex = ifindex;
     if (set_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0) < 0) what = "setsockopt(IP_MULTICAST_ALL)";
     else if (set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255) < 0) what = "setsockopt(IP_MULTICAST_TTL)";
-    else if (set_int(fd, IPPROTO_IP, IP_TTL, 255) < 0) what = "setsockopt(IP_TTL)";
+    else if (set_int(fd, IPPROTO_IP, IP_TTL, uttl) < 0) what = "setsockopt(IP_TTL)";
     /* As keepalived: precedence "internetwork control" (0xc0), and no DF bit. */
     else if (set_int(fd, IPPROTO_IP, IP_TOS, 0xc0) < 0) what = "setsockopt(IP_TOS)";
     else if (set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT) < 0) what = "setsockopt(IP_MTU_DISCOVER)";
@@ -220,7 +224,7 @@ static napi_value js_vrrp_open(napi_env env, napi_callback_info info) {
     /* IPV6_MULTICAST_ALL exists since Linux 4.20: tolerate its absence. */
     if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0) < 0 && errno != ENOPROTOOPT) what = "setsockopt(IPV6_MULTICAST_ALL)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_MULTICAST_HOPS)";
-    else if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255) < 0) what = "setsockopt(IPV6_UNICAST_HOPS)";
+    else if (set_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, uttl) < 0) what = "setsockopt(IPV6_UNICAST_HOPS)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, 0xc0) < 0) what = "setsockopt(IPV6_TCLASS)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0) what = "setsockopt(IPV6_MULTICAST_LOOP)";
     else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) what = "setsockopt(IPV6_RECVPKTINFO)";

@@ -54,6 +54,10 @@ export interface InstanceSettings {
   sourceAddress?: string;
   /** unicast_peer list; empty ⇒ multicast. */
   unicastPeers: string[];
+  /** check_unicast_src / vrrp_check_unicast_src: drop unicast adverts from outside unicast_peer. */
+  checkUnicastSrc?: boolean;
+  /** Per peer `min_ttl` / `max_ttl` (checked with checkUnicastSrc, as keepalived). */
+  peerTtl?: Record<string, { min: number; max: number }>;
   /** Multicast group (default 224.0.0.18 / ff02::12). */
   mcastGroup?: string;
   /** v2 authentication (type 0 none, 1 PASS; 2 AH is not supported for sending). */
@@ -152,7 +156,7 @@ export type InstanceNotifyEvent =
   | { instance: string; event: 'priority_changed'; from: number; to: number; at: number };
 
 /** Instance-level drop reasons besides the codec's. */
-export type InstanceDropReason = DropReason | 'vrid_mismatch';
+export type InstanceDropReason = DropReason | 'vrid_mismatch' | 'unicast_src_err';
 
 export const COUNTER_NAMES = [
   'advert_rcvd',
@@ -168,6 +172,7 @@ export const COUNTER_NAMES = [
   'checksum_err',
   'vrid_err',
   'vrid_mismatch',
+  'unicast_src_err',
   'invalid_authtype',
   'authtype_mismatch',
   'auth_failure',
@@ -491,6 +496,13 @@ export class VrrpInstance {
       strict: s.strict && !s.skipCheckAdvAddr,
     });
     if (!chk.ok) return this.drop(chk.reason, `${chk.detail} from ${pkt.src}`);
+    if (s.checkUnicastSrc && s.unicastPeers.length > 0) {
+      // keepalived vrrp_check_packet(): the source must be a unicast_peer, its TTL within that peer's range.
+      const peer = s.unicastPeers.find((p) => compareAddresses(p, pkt.src) === 0);
+      if (peer === undefined) return this.drop('unicast_src_err', `unicast source address ${pkt.src} not a unicast peer`);
+      const r = s.peerTtl?.[peer];
+      if (r && pkt.ttl >= 0 && (pkt.ttl < r.min || pkt.ttl > r.max)) return this.drop('ip_ttl_err', `TTL/HL ${pkt.ttl} not in range ${r.min} - ${r.max}`);
+    }
     chk.warnings.forEach((w, i) => {
       this.counters[w]++;
       this.log.rateLimited(w, DROP_LOG_INTERVAL_MS, this.clock.now(), 'info', `(${this.name}) ${chk.details[i] ?? w} from ${pkt.src}`);

@@ -107,4 +107,30 @@ describe(`e2e: interop with keepalived 2.2.7${why ? ` (SKIPPED: ${why})` : ''}`,
       });
     }
   }
+
+  test('unicast_ttl 64 from keepalived-ts is accepted by keepalived with check_unicast_src and min_ttl 60 max_ttl 70, and the reverse', async () => {
+    const lab = suite.lab;
+    const id = vrid++;
+    const text = (h: number, checks: boolean) =>
+      conf([], instance({
+        vrid: id, priority: h === 1 ? 150 : 100, vips: ['192.0.2.105/24'], unicastSrc: lab.ipv4(h),
+        unicastPeers: [`${lab.ipv4(3 - h)}${checks ? ' min_ttl 60 max_ttl 70' : ''}`],
+        extra: checks ? ['check_unicast_src', 'unicast_ttl 64'] : ['unicast_ttl 64'],
+      }));
+    for (const [k1, k2] of ORDERS) {
+      const cap = await lab.capture({ filter: ['ip proto 112'] });
+      const a = suite.track(startPeer(k1, lab, 1, text(1, true)));
+      const b = suite.track(startPeer(k2, lab, 2, text(2, true)));
+      await a.waitState('MASTER', 'VI_1', 15_000);
+      await b.waitState('BACKUP');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await b.state(), 'BACKUP', `${k2} keeps hearing ${k1}'s TTL-64 adverts`);
+      await a.stop();
+      await b.waitState('MASTER', 'VI_1', 5000);
+      await b.stop();
+      const frames = vrrpFrames((await cap.stop()).timed).filter((f) => f.advert?.vrid === id);
+      assert.deepEqual([...new Set(frames.map((f) => f.ttl))], [64], `${k1}/${k2}: unicast adverts leave with TTL 64`);
+      await suite.stopAll();
+    }
+  });
 });

@@ -150,3 +150,28 @@ describe('VrrpInstance', () => {
     assert.equal(inst.effectivePriority, 70);
   });
 });
+
+describe('check_unicast_src', () => {
+  it('drops adverts from outside unicast_peer, and from a peer outside its min_ttl/max_ttl (keepalived vrrp_check_packet)', () => {
+    const { inst, feed } = setup({
+      unicastPeers: ['192.0.2.20'],
+      checkUnicastSrc: true,
+      peerTtl: { '192.0.2.20': { min: 250, max: 255 } },
+    });
+    inst.start();
+    feed({}, { src: '192.0.2.99', dst: '192.0.2.10', ttl: 255 });
+    feed({}, { src: '192.0.2.20', dst: '192.0.2.10', ttl: 64 });
+    feed({}, { src: '192.0.2.20', dst: '192.0.2.10', ttl: 254 });
+    const c = inst.status().counters;
+    assert.equal(c.unicast_src_err, 1);
+    assert.equal(c.ip_ttl_err, 1);
+    assert.equal(inst.status().masterAddress, '192.0.2.20', 'the one in range is heard');
+  });
+  it('without check_unicast_src any source is heard (keepalived default)', () => {
+    const { inst, feed } = setup({ unicastPeers: ['192.0.2.20'] });
+    inst.start();
+    feed({}, { src: '192.0.2.99', dst: '192.0.2.10', ttl: 64 });
+    assert.equal(inst.status().counters.unicast_src_err, 0);
+    assert.equal(inst.status().masterAddress, '192.0.2.99');
+  });
+});

@@ -35,6 +35,8 @@ export interface RawVrrpTransportOptions {
   sourceAddress?: string;
   /** SO_RCVBUF of the receive socket, bytes. */
   rcvBuf?: number;
+  /** TTL / hop limit of unicast adverts (unicast_ttl, default 255). */
+  unicastTtl?: number;
   logger?: Logger;
 }
 
@@ -100,12 +102,12 @@ export class RawVrrpTransport implements VrrpTransport {
       if (opts.rcvBuf !== undefined) native.setRcvBuf(this.recvFd, opts.rcvBuf);
       if (this.group) native.mcastMembership(this.recvFd, opts.family, this.group, this.ifindex, true);
       try {
-        sendFd = native.vrrpOpen(opts.family, opts.ifname, this.sourceAddress, true);
+        sendFd = native.vrrpOpen(opts.family, opts.ifname, this.sourceAddress, true, opts.unicastTtl ?? null);
       } catch (e) {
         // A tentative (DAD) IPv6 link-local cannot be bound yet; the kernel then
         // picks the link-local source itself for ff02::12.
         if (opts.family !== 6 || (e as NativeError).code !== 'EADDRNOTAVAIL') throw e;
-        sendFd = native.vrrpOpen(opts.family, opts.ifname, null, true);
+        sendFd = native.vrrpOpen(opts.family, opts.ifname, null, true, opts.unicastTtl ?? null);
         bound = false;
         this.log.warn(`cannot bind ${this.sourceAddress} yet (tentative?): the kernel chooses the source address`);
       }
