@@ -27,7 +27,11 @@ export interface NetAdapters {
   firewall?: Firewall;
   /** For virtual_routes / virtual_rules. */
   routes?: RouteManager;
-  links: LinkWatcher & { primaryAddress(ifname: string, family: Family): string | undefined };
+  links: LinkWatcher & {
+    primaryAddress(ifname: string, family: Family): string | undefined;
+    /** New addresses (optional): an instance waiting for its interface's address retries. */
+    onAddressAdded?(cb: (ifname: string, address: string, family: Family) => void): void;
+  };
 }
 
 /** What the daemon needs of the Notifier. */
@@ -92,7 +96,11 @@ export class Daemon {
     this.startedAt = (deps.wallNow ?? Date.now)();
     this.wallOffset = this.startedAt - deps.clock.now();
     const links = deps.net.links;
-    links.onLink((s) => this.onLink(s.ifname, s.up));
+    links.onLink((s) => {
+      this.retryBroken(s.ifname);
+      this.onLink(s.ifname, s.up);
+    });
+    links.onAddressAdded?.((ifname) => this.retryBroken(ifname));
     links.onAddressRemoved((ifname, address) => {
       for (const r of this.running.values()) if (vipIfnames(r.cfg).has(ifname)) r.inst.addressRemoved(address);
     });
@@ -322,6 +330,24 @@ export class Daemon {
     for (const u of [...r.unsub, ...r.trackerUnsub]) u();
     if (why === 'deleted') this.log.info(`(${name}) removed by reload: VIPs released`);
     if (why === 'rebuilt') this.log.info(`(${name}) changed by reload: restarted`);
+  }
+
+  /**
+   * An instance that could not start (its interface, or the interface's
+   * address, was missing: dynamic_interfaces) starts once they appear.
+   */
+  private retryBroken(ifname: string): void {
+    if (this.stopping || this.broken.size === 0) return;
+    for (const name of [...this.broken.keys()]) {
+      const cfg = this.config.instances.find((c) => c.name === name);
+      if (!cfg || cfg.interface !== ifname || this.running.has(name)) continue;
+      this.add(cfg);
+      const r = this.running.get(name);
+      if (!r) continue;
+      this.log.info(`(${name}) interface ${ifname} is here: starting`);
+      if (this.config.syncGroups.some((g) => g.group.includes(name))) this.syncGroups();
+      this.maybeStart(r);
+    }
   }
 
   private onLink(ifname: string, up: boolean): void {

@@ -61,9 +61,24 @@ export function dumpDirectory(o: Pick<CliOptions, 'dumpDir'>, env: NodeJS.Proces
 /** Entry from cli/main: foreground daemon, or re-exec detached. */
 export async function runDaemon(o: CliOptions, loaded: LoadResult): Promise<number> {
   if (!o.dontFork) return daemonize();
-  const p = await startDaemonProcess(o, loaded);
-  return p.done;
+  try {
+    const p = await startDaemonProcess(o, loaded);
+    return await p.done;
+  } catch (e) {
+    if (e instanceof DaemonExit) return e.status;
+    throw e;
+  }
 }
+
+/** The daemon will not start, for a reason already logged; exit with `status` (keepalived's). */
+export class DaemonExit extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** keepalived's KEEPALIVED_EXIT_CONFIG. */
+export const EXIT_CONFIG = 2;
 
 function daemonize(): number {
   const bin = path.join(__dirname, '..', '..', '..', 'bin', 'keepalived-ts');
@@ -116,6 +131,12 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   log.info(`Starting Keepalived-ts (pid ${process.pid}), configuration ${o.configFile}`);
   logDiagnostics(log, loaded.diagnostics);
   if (!native) throw new Error(nativeError);
+  // keepalived 2.2.7 refuses to run with an interface that does not exist, unless dynamic_interfaces.
+  if (!loaded.config.global.dynamicInterfaces && loaded.diagnostics.some((d) => d.code === 'W_NO_INTERFACE')) {
+    const msg = 'Non-existent interface specified in configuration';
+    log.error(`${msg} - exiting (set dynamic_interfaces to run anyway)`);
+    throw new DaemonExit(EXIT_CONFIG, msg);
+  }
   // As keepalived: what the errors name is left out (e.g. an instance without a VRID), the rest runs.
   if (hasErrors(loaded.diagnostics)) log.error(`configuration ${o.configFile} has errors (listed above): running what is valid`);
   if (o.umask !== undefined) process.umask(o.umask);

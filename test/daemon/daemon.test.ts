@@ -234,3 +234,17 @@ test('stop reports STOP for every instance, then every sync group (keepalived no
   await a.daemon.stop();
   assert.deepEqual(a.notified.slice(-3).map((t) => `${t.kind} ${t.name} ${t.state}`), ['INSTANCE VI_1 STOP', 'INSTANCE VI_2 STOP', 'GROUP G1 STOP']);
 });
+
+test('dynamic_interfaces: an instance whose interface is missing starts when the interface appears', async () => {
+  const c = new Cluster();
+  const conf = 'global_defs {\n    dynamic_interfaces\n}\n' + CONF.replace('interface eth0', 'interface eth9');
+  const a = c.add('a', '192.0.2.10', conf);
+  a.daemon.start();
+  a.scripts.get('chk')!.set(true);
+  c.clock.advance(5000);
+  assert.equal(a.daemon.status().instances[0].state, 'FAULT', 'waiting for eth9');
+  a.links.appear('eth9');
+  c.clock.advance(5000);
+  assert.equal(c.state('a'), 'MASTER');
+  assert.ok(a.logs.some((l) => l.msg === '(VI_1) interface eth9 is here: starting'));
+});

@@ -26,8 +26,14 @@ export class FakeLinks {
     const up = this.state.get(ifname);
     return up === undefined ? undefined : { ifname, ifindex: 2, up };
   }
+  private readonly extra = new Set<string>();
   primaryAddress(ifname: string, family: Family): string | undefined {
-    return ifname === this.node.ifname ? this.node.addrs[family] : undefined;
+    return ifname === this.node.ifname || this.extra.has(ifname) ? this.node.addrs[family] : undefined;
+  }
+  /** A new interface appears, up, with the node's address (dynamic_interfaces). */
+  appear(ifname: string): void {
+    this.extra.add(ifname);
+    this.set(ifname, true);
   }
   set(ifname: string, up: boolean): void {
     this.state.set(ifname, up);

@@ -60,4 +60,27 @@ describe(`e2e: startup/shutdown scripts, vrrp_startup_delay, priority-change not
     const ka = fifo.get('keepalived')!;
     assert.deepEqual(fifo.get('kts')!.filter((l) => !/ STOP /.test(l)), ka.filter((l) => !/ STOP /.test(l)));
   });
+
+  for (const kind of ['keepalived', 'kts'] as PeerKind[]) {
+    test(`${kind}: an interface that does not exist stops the start (exit 2); with dynamic_interfaces the instance waits for it`, async () => {
+      const lab = suite.lab;
+      const text = (g: string[]) => conf(g, instance({ priority: 150, interface: 'dyn0', vips: ['192.0.2.100/24'] }));
+      const p = suite.track(startPeer(kind, lab, 1, text([])));
+      const exit = await p.waitExit(10_000);
+      assert.equal(exit.code, 2, 'keepalived\'s KEEPALIVED_EXIT_CONFIG');
+      assert.ok(p.lines(/Non-existent interface specified in configuration/).length >= 1);
+
+      const q = suite.track(startPeer(kind, lab, 1, text(['dynamic_interfaces'])));
+      await sleep(1500);
+      assert.equal(q.exit, undefined, 'runs');
+      assert.notEqual(await q.state(), 'MASTER');
+      await lab.exec(1, ['ip', 'link', 'add', 'dyn0', 'type', 'veth', 'peer', 'name', 'dyn0p'], { check: true });
+      await lab.exec(1, ['ip', 'addr', 'add', '192.0.2.61/24', 'dev', 'dyn0'], { check: true });
+      for (const i of ['dyn0', 'dyn0p']) await lab.exec(1, ['ip', 'link', 'set', i, 'up'], { check: true });
+      await q.waitState('MASTER', 'VI_1', 10_000);
+      assert.ok((await lab.addresses(1, 'dyn0')).includes('192.0.2.100'));
+      await q.stop();
+      await lab.exec(1, ['ip', 'link', 'del', 'dyn0'], { check: true });
+    });
+  }
 });
