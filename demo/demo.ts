@@ -22,6 +22,9 @@ interface Row {
   vip: string;
 }
 
+/** Hosts whose link is down (a crashed, unplugged host keeps its addresses, but nobody can reach them). */
+const unplugged = new Set<number>();
+
 async function rows(lab: Lab, peers: Map<number, Peer | undefined>): Promise<Row[]> {
   const hold = await holders(lab, VIP);
   const out: Row[] = [];
@@ -37,7 +40,8 @@ async function rows(lab: Lab, peers: Map<number, Peer | undefined>): Promise<Row
         state = 'starting';
       }
     }
-    out.push({ host: `node${h}`, address: lab.ipv4(h), state, priority, vip: hold.includes(h) ? VIP : '' });
+    const vip = hold.includes(h) ? (unplugged.has(h) ? `(${VIP}, unplugged)` : VIP) : '';
+    out.push({ host: `node${h}`, address: lab.ipv4(h), state: unplugged.has(h) ? 'crashed' : state, priority, vip });
   }
   return out;
 }
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     const killedAt = Date.now();
     peers.get(1)!.signal('SIGKILL');
     await lab.linkSet(1, 'down');
+    unplugged.add(1);
     peers.set(1, undefined);
     say('kill -9 keepalived-ts on node1 and unplug it');
     await peers.get(2)!.waitState('MASTER', 'VI_1', 10_000);
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
 
     title = 'node1 comes back and preempts';
     await lab.linkSet(1, 'up');
+    unplugged.delete(1);
     start(1);
     say('node1 is back: keepalived-ts starts in BACKUP, removes its stale VIP');
     await peers.get(1)!.waitState('MASTER', 'VI_1', 15_000);
