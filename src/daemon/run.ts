@@ -341,6 +341,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       await control.close();
       native.unwatch(jsonWatch);
       for (const [sig, fn] of signalHandlers) process.off(sig, fn);
+      process.off('unhandledRejection', onRejection);
       links.close();
       addresses.close();
       for (const f of pidFiles) removePid(f);
@@ -350,6 +351,9 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
     })();
     return stopping;
   };
+  // A promise nobody awaited failed: a bug to log loudly, not a reason to drop the VIPs of every instance.
+  const onRejection = (e: unknown) => log.error(`BUG: unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  process.on('unhandledRejection', onRejection);
   on('SIGTERM', () => void shutdown());
   on('SIGINT', () => void shutdown());
   on('SIGHUP', () => void reload());
