@@ -292,6 +292,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       const res = await daemon.reload(vrrpSide(next.config, o));
       checkers?.reload(next.config); // checkers: clear_diff_services
       await dropVmacs(next.vmacs);
+      await reloadStatic(config, next.config, addresses, routes, log);
       config = next.config;
       log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
       return { ok: true, diagnostics: r.diagnostics };
@@ -415,6 +416,21 @@ async function runStartStopScript(
   log.info(`Running ${which} script ${cmd.argv[0]}`);
   const outcome = await runWithTimeout(runner, clock, { argv: spec.argv, uid: spec.uid, gid: spec.gid }, { timeoutMs, killGraceMs: 2000 });
   log.info(`${which} script ${cmd.argv[0]} ${describeOutcome(outcome)}`);
+}
+
+/** static_* at reload (keepalived clear_diff_static_*): what left the file goes, what came in is added. */
+async function reloadStatic(before: KeepalivedConfig, after: KeepalivedConfig, addresses: NetlinkAddressManager, routes: IpRouteManager, log: Logger): Promise<void> {
+  const addrKey = (a: { address: string; prefixLength: number; ifname: string }) => `${a.address}/${a.prefixLength}%${a.ifname}`;
+  const rKey = (r: IpRoute) => `${r.kind} ${r.family} ${r.args.join(' ')}`;
+  const oldA = new Map(before.staticAddresses.map((a) => [addrKey(a), a]));
+  const newA = new Map(after.staticAddresses.map((a) => [addrKey(a), a]));
+  const oldR = new Map([...before.staticRoutes.map(routeArgs), ...before.staticRules.map(ruleArgs)].map((r) => [rKey(r), r]));
+  const newR = new Map([...after.staticRoutes.map(routeArgs), ...after.staticRules.map(ruleArgs)].map((r) => [rKey(r), r]));
+  const report = (what: string) => (e: Error) => log.error(`static ${what}: ${e.message}`);
+  for (const [k, r] of oldR) if (!newR.has(k)) await routes.remove(r).then(() => undefined, report(k));
+  for (const [k, a] of oldA) if (!newA.has(k)) await addresses.remove(a).then(() => undefined, report(k));
+  for (const [k, a] of newA) if (!oldA.has(k)) await addresses.add(a).then(() => undefined, report(k));
+  for (const [k, r] of newR) if (!oldR.has(k)) await routes.add(r).then(() => undefined, report(k));
 }
 
 /** static_ipaddress: added at start (keepalived adds them whatever the VRRP state). */

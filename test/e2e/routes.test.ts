@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { labUnavailableReason } from './harness/netns';
 import { labSuite } from './harness/suite';
-import { startPeer, type Peer, type PeerKind } from './harness/peers';
+import { startKts, startPeer, type Peer, type PeerKind } from './harness/peers';
 import { instance } from './harness/conf';
 
 const why = labUnavailableReason() ?? (fs.existsSync('/usr/sbin/keepalived') ? undefined : 'needs Debian keepalived');
@@ -60,5 +60,26 @@ describe(`e2e: virtual and static routes and rules${why ? ` (SKIPPED: ${why})` :
     const ka = seen.get('keepalived')!;
     assert.equal(ka.length, 8, ka.join('\n'));
     assert.deepEqual(seen.get('kts'), ka);
+  });
+
+  test('SIGHUP: static_ipaddress and static_routes that left the file are removed, new ones added, the rest untouched', async () => {
+    const lab = suite.lab;
+    const vrrp = instance({ priority: 150, vips: ['192.0.2.100/24'] });
+    const text = (addr: string, route: string) => `static_ipaddress {\n  ${addr} dev eth0\n}\nstatic_routes {\n  ${route} via 192.0.2.1 dev eth0\n}\n` + vrrp;
+    const p = suite.track(startKts(lab, 1, text('198.51.100.50/24', '203.0.113.0/25')));
+    await p.waitState('MASTER', 'VI_1', 10_000);
+    await lab.waitFor(async () => (await lab.addresses(1)).includes('198.51.100.50'), { what: 'static address' });
+    fs.writeFileSync(p.confFile, text('198.51.100.51/24', '203.0.113.128/25'));
+    const from = p.log.length;
+    p.signal('SIGHUP');
+    await p.waitLog(/Reload finished/, 5000, from);
+    const addrs = await lab.addresses(1);
+    assert.ok(addrs.includes('198.51.100.51') && !addrs.includes('198.51.100.50'), addrs.join(' '));
+    const rt = (await lab.exec(1, ['ip', 'route'], { check: true })).stdout;
+    assert.match(rt, /203\.0\.113\.128\/25 via 192\.0\.2\.1/);
+    assert.doesNotMatch(rt, /203\.0\.113\.0\/25/);
+    assert.deepEqual(p.lines(/Entering/, from), [], 'no VRRP state change');
+    await suite.stopAll();
+    assert.equal((await lab.addresses(1)).includes('198.51.100.51'), false, 'removed at stop');
   });
 });
