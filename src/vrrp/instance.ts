@@ -366,21 +366,9 @@ export class VrrpInstance {
     if (this.data.state !== 'MASTER') return;
     const now = new Set(this.allVips().map(key));
     const had = new Set(before.map(key));
-    const fw = this.firewall;
-    for (const v of before) {
-      if (now.has(key(v))) continue;
-      this.enqueueAddr(async () => {
-        await this.addresses.remove(v);
-        await fw?.unblock(v);
-      });
-    }
+    this.claim(before.filter((v) => !now.has(key(v))), false);
     const added = this.allVips().filter((v) => !had.has(key(v)));
-    for (const v of added) {
-      this.enqueueAddr(async () => {
-        await fw?.block(v);
-        await this.addresses.add(v);
-      });
-    }
+    this.claim(added, true);
     if (added.length) this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => added.includes(v));
   }
 
@@ -398,19 +386,14 @@ export class VrrpInstance {
     const vip = this.allVips().find((v) => v.address === address || compareAddresses(v.address, address) === 0);
     if (!vip) return;
     this.log.info(`(${this.name}) virtual address ${address} was removed while MASTER - re-adding`);
-    this.enqueueAddr(async () => {
-      await this.addresses.add(vip);
-    });
+    this.claim([vip], true);
     this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => v === vip);
   }
 
   /** After a link flap (IPv6 global addresses are gone): a MASTER re-adds every VIP and announces again. */
   reassertAddresses(): void {
     if (this.data.state !== 'MASTER') return;
-    for (const vip of this.allVips())
-      this.enqueueAddr(async () => {
-        await this.addresses.add(vip);
-      });
+    this.claim(this.allVips(), true);
     this.schedule.start();
   }
 
@@ -573,40 +556,18 @@ export class VrrpInstance {
         this.timers.get(fx.timer)?.cancel();
         this.timers.delete(fx.timer);
         return;
-      case 'addVips': {
+      case 'addVips':
         this.vipsSet = true;
-        const fw = this.firewall;
-        if (fw) {
-          this.log.info(`(${this.name}) setting firewall drop rule`);
-          for (const vip of this.allVips())
-            this.enqueueAddr(async () => {
-              await fw.block(vip);
-            });
-        }
-        for (const vip of this.allVips())
-          this.enqueueAddr(async () => {
-            await this.addresses.add(vip);
-          });
+        if (this.firewall) this.log.info(`(${this.name}) setting firewall drop rule`);
+        this.claim(this.allVips(), true);
         this.routeOps('add');
         return;
-      }
-      case 'removeVips': {
+      case 'removeVips':
         this.vipsSet = false;
         this.routeOps('remove');
-        for (const vip of this.allVips())
-          this.enqueueAddr(async () => {
-            await this.addresses.remove(vip);
-          });
-        const fw = this.firewall;
-        if (fw) {
-          this.log.info(`(${this.name}) removing firewall drop rule`);
-          for (const vip of this.allVips())
-            this.enqueueAddr(async () => {
-              await fw.unblock(vip);
-            });
-        }
+        this.claim(this.allVips(), false);
+        if (this.firewall) this.log.info(`(${this.name}) removing firewall drop rule`);
         return;
-      }
       case 'startAnnounce':
         this.logAnnounce(this.allVips());
         return this.schedule.start();
@@ -680,6 +641,24 @@ export class VrrpInstance {
       this.counters.advert_sent++;
       if (priority === 0) this.counters.pri_zero_sent++;
     }
+  }
+
+  /**
+   * Take (`on`) or release addresses, queued in order: with no_accept the
+   * drop rule goes in before the address and comes out after it.
+   */
+  private claim(vips: readonly VipSpec[], on: boolean): void {
+    const fw = this.firewall;
+    for (const vip of vips)
+      this.enqueueAddr(async () => {
+        if (on) {
+          await fw?.block(vip);
+          await this.addresses.add(vip);
+        } else {
+          await this.addresses.remove(vip);
+          await fw?.unblock(vip);
+        }
+      });
   }
 
   /** keepalived's order: routes then rules after the VIPs; rules then routes before them. */
