@@ -16,6 +16,7 @@ import { SyncGroup, type GroupTransitionEvent } from '../vrrp/sync-group';
 import { planReload, sameConfig } from './reload';
 import { instanceSettingsFrom, transportKeyFor, describeVip } from './settings';
 import type { DaemonStatusView, InstanceStatusView } from './status';
+import { interfaceInput } from '../track/priority';
 import { TrackerHub, type TrackerFactories } from './trackers';
 import { TransportPool, type PoolKey } from './transport-pool';
 
@@ -291,22 +292,18 @@ export class Daemon {
       }
       for (const ref of refs.iface) {
         const up = this.deps.net.links.linkState(ref.name)?.up ?? false;
-        r.inst.setTracker(`interface ${ref.name}`, { weight: ref.weight ?? 0, reverse: ref.reverse, failed: !up });
+        r.inst.setTracker(`interface ${ref.name}`, interfaceInput({ weight: ref.weight ?? 0, reverse: ref.reverse }, up));
       }
       return pending;
     };
-    for (const ref of refs.script) {
-      r.trackerUnsub.push(this.hub.watch('script', ref.name, () => {
-        apply();
-        this.maybeStart(r);
-      }));
-    }
-    for (const ref of refs.file) r.trackerUnsub.push(this.hub.watch('file', ref.name, () => apply()));
-    for (const ref of refs.process) {
-      r.trackerUnsub.push(this.hub.watch('process', ref.name, () => {
-        apply();
-        this.maybeStart(r);
-      }));
+    // Link changes reach apply() through onLink; the others through the hub.
+    for (const [kind, list] of [['script', refs.script], ['file', refs.file], ['process', refs.process]] as const) {
+      for (const ref of list) {
+        r.trackerUnsub.push(this.hub.watch(kind, ref.name, () => {
+          apply();
+          this.maybeStart(r);
+        }));
+      }
     }
     r.applyTrackers = apply;
     apply();
@@ -359,10 +356,8 @@ export class Daemon {
         // A link flap removes global IPv6 addresses: a MASTER puts its VIPs back.
         r.inst.reassertAddresses();
       }
-      const tracked = [...r.cfg.trackInterface, ...(this.config.syncGroups.find((g) => g.group.includes(r.cfg.name))?.trackInterface ?? [])];
-      for (const ref of tracked) {
-        if (ref.name === ifname) r.inst.setTracker(`interface ${ifname}`, { weight: ref.weight ?? 0, reverse: ref.reverse, failed: !up });
-      }
+      // track_interface: apply() reads every link state afresh.
+      r.applyTrackers();
     }
   }
 

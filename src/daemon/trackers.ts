@@ -10,10 +10,11 @@
 import type { EventEmitter } from 'node:events';
 import type { TrackFileConfig, TrackProcessConfig, TrackRef, VrrpScriptConfig } from '../config/model';
 import type { Logger } from '../core/log';
+import { fileInput, scriptInput, type ScriptStatus } from '../track/priority';
 import type { TrackerInput } from '../vrrp/priority';
 import { sameConfig } from './reload';
 
-export type ScriptState = 'unknown' | 'ok' | 'fail';
+export type ScriptState = ScriptStatus;
 
 /** What the hub needs of a script runner (VrrpScriptTracker). */
 export interface ScriptRunner extends EventEmitter {
@@ -99,17 +100,13 @@ export class TrackerHub {
   scriptInput(ref: TrackRef, kind: 'script' | 'process' = 'script'): { input: TrackerInput; pending: boolean } | undefined {
     const e = kind === 'script' ? this.scripts.get(ref.name) : this.processes.get(ref.name);
     if (!e) return undefined;
-    const weight = ref.weight ?? e.cfg.weight;
-    const reverse = ref.reverse ?? e.cfg.weightReverse;
-    const status = e.runner.status;
-    // A script with no result yet contributes nothing; a weight-0 one holds the instance in INIT (keepalived num_script_init).
-    return { input: { weight, reverse, failed: status === 'fail' }, pending: status === 'unknown' && weight === 0 };
+    return scriptInput({ weight: ref.weight ?? e.cfg.weight, reverse: ref.reverse ?? e.cfg.weightReverse }, e.runner.status);
   }
 
   fileInput(ref: TrackRef): TrackerInput | undefined {
     const e = this.files.get(ref.name);
     if (!e) return undefined;
-    return { kind: 'value', weight: ref.weight ?? e.cfg.weight, reverse: ref.reverse ?? e.cfg.weightReverse, value: e.runner.value };
+    return fileInput({ weight: ref.weight ?? e.cfg.weight, reverse: ref.reverse ?? e.cfg.weightReverse }, e.runner.value);
   }
 
   /** Call `l` whenever the named script (kind 'script') or file changes; returns the unsubscribe. */

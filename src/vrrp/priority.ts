@@ -57,10 +57,16 @@ export interface EffectivePriority {
 }
 
 export function effectivePriority(base: number, trackers: Iterable<TrackerInput>): EffectivePriority {
+  const cs: TrackerContribution[] = [];
+  for (const t of trackers) cs.push(trackerContribution(t));
+  return combineContributions(base, cs);
+}
+
+/** base + Σ deltas clamped to 1..254 (an owner stays 255); FAULT if any contribution is one. */
+export function combineContributions(base: number, cs: Iterable<TrackerContribution>): EffectivePriority {
   let total = base;
   let fault = false;
-  for (const t of trackers) {
-    const c = trackerContribution(t);
+  for (const c of cs) {
     total += c.delta;
     fault ||= c.fault;
   }
