@@ -122,14 +122,18 @@ export class Daemon {
 
   /**
    * Apply a new configuration (SIGHUP). Unchanged instances keep their state,
-   * VIPs and timers; a priority-only change is applied in place; other changed
-   * instances are rebuilt; removed instances release their VIPs.
+   * VIPs and timers; changes to priority, VIPs, trackers and notify settings
+   * are applied in place; other changed instances are rebuilt; removed
+   * instances release their VIPs.
    */
   async reload(next: KeepalivedConfig): Promise<{ unchanged: number; changed: number; added: number; removed: number }> {
     const plan = planReload(this.config.instances, next.instances, (c) => c.name);
     this.config = next;
     this.hub.sync(next.vrrpScripts, next.trackFiles, next.trackProcesses);
-    for (const cfg of plan.removed) await this.remove(cfg.name, 'deleted');
+    for (const cfg of plan.removed) {
+      this.broken.delete(cfg.name);
+      await this.remove(cfg.name, 'deleted');
+    }
     for (const [before, after] of plan.changed) {
       const r = this.running.get(after.name);
       if (r && sameConfig(inPlaceParts(before), inPlaceParts(after))) {
@@ -409,43 +413,18 @@ export class Daemon {
 
   private instanceView(r: Running, toWall: (t: number | null) => number): InstanceStatusView {
     const s = r.inst.status();
-    const c = r.cfg;
     return {
-      name: s.name,
-      version: s.version,
-      family: s.family,
+      ...configView(r.cfg),
       state: s.state,
-      ifname: s.ifname,
-      vrid: s.vrid,
       basePriority: s.basePriority,
       effectivePriority: s.effectivePriority,
       masterPriority: s.masterPriority,
       masterAddress: s.masterAddress ?? undefined,
       sourceAddress: s.sourceAddress,
-      mcastGroup: c.unicastPeer.length ? undefined : c.mcastDstIp,
-      unicastPeers: c.unicastPeer.map((p) => p.address),
-      adverIntervalMs: s.advertIntervalMs,
       masterAdverIntervalMs: s.masterAdverIntervalMs,
       masterDownIntervalMs: s.masterDownIntervalMs,
       lastTransitionMs: toWall(s.lastTransitionAt),
-      accept: c.accept,
-      nopreempt: c.nopreempt,
-      preemptDelayMs: c.preemptDelayMs,
-      authType: c.authentication === undefined ? 0 : c.authentication.type === 'PASS' ? 1 : 2,
-      vips: c.virtualIpaddress.map(describeVip),
       vipsSet: s.vipsSet,
-      garp: {
-        delayMs: c.garpMasterDelayMs,
-        repeat: c.garpMasterRepeat,
-        refreshMs: c.garpMasterRefreshMs,
-        refreshRepeat: c.garpMasterRefreshRepeat,
-        lowerPrioDelayMs: c.garpLowerPrioDelayMs,
-        lowerPrioRepeat: c.garpLowerPrioRepeat,
-      },
-      lowerPrioNoAdvert: c.lowerPrioNoAdvert,
-      higherPrioSendAdvert: c.higherPrioSendAdvert,
-      downTimerAdverts: c.downTimerAdverts,
-      smtpAlert: c.smtpAlert,
       faults: s.faults,
       counters: s.counters,
       trackers: s.trackers.map((t) => ({
@@ -456,6 +435,25 @@ export class Daemon {
       })),
     };
   }
+}
+
+/** What the status says of an instance from its configuration alone (a running one overlays its state). */
+function configView(c: VrrpInstanceConfig): Omit<InstanceStatusView, 'lastTransitionMs' | 'faults' | 'counters'> {
+  return {
+    name: c.name, version: c.version, family: c.family, state: 'FAULT', ifname: c.interface, vrid: c.virtualRouterId,
+    basePriority: c.priority, effectivePriority: c.priority, masterPriority: 0, sourceAddress: '',
+    mcastGroup: c.unicastPeer.length ? undefined : c.mcastDstIp, unicastPeers: c.unicastPeer.map((p) => p.address),
+    adverIntervalMs: c.advertIntMs, masterAdverIntervalMs: c.advertIntMs, masterDownIntervalMs: 0,
+    accept: c.accept, nopreempt: c.nopreempt, preemptDelayMs: c.preemptDelayMs,
+    authType: c.authentication === undefined ? 0 : c.authentication.type === 'PASS' ? 1 : 2,
+    vips: c.virtualIpaddress.map(describeVip), vipsSet: false,
+    garp: {
+      delayMs: c.garpMasterDelayMs, repeat: c.garpMasterRepeat, refreshMs: c.garpMasterRefreshMs,
+      refreshRepeat: c.garpMasterRefreshRepeat, lowerPrioDelayMs: c.garpLowerPrioDelayMs, lowerPrioRepeat: c.garpLowerPrioRepeat,
+    },
+    lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, downTimerAdverts: c.downTimerAdverts,
+    smtpAlert: c.smtpAlert,
+  };
 }
 
 /** The configuration without what a reload can change in place. */
@@ -470,15 +468,7 @@ function vipIfnames(c: VrrpInstanceConfig): Set<string> {
   return new Set([c.interface, ...c.virtualIpaddress.map((v) => v.ifname), ...c.virtualIpaddressExcluded.map((v) => v.ifname)]);
 }
 
+/** An instance that could not start (its interface or address is missing). */
 function brokenView(c: VrrpInstanceConfig, why: string, at: number): InstanceStatusView {
-  return {
-    name: c.name, version: c.version, family: c.family, state: 'FAULT', ifname: c.interface, vrid: c.virtualRouterId,
-    basePriority: c.priority, effectivePriority: c.priority, masterPriority: 0, sourceAddress: '', unicastPeers: [],
-    adverIntervalMs: c.advertIntMs, masterAdverIntervalMs: c.advertIntMs, masterDownIntervalMs: 0, lastTransitionMs: at,
-    accept: c.accept, nopreempt: c.nopreempt, preemptDelayMs: c.preemptDelayMs, authType: 0,
-    vips: c.virtualIpaddress.map(describeVip), vipsSet: false,
-    garp: { delayMs: c.garpMasterDelayMs, repeat: c.garpMasterRepeat, refreshMs: c.garpMasterRefreshMs, refreshRepeat: c.garpMasterRefreshRepeat, lowerPrioDelayMs: c.garpLowerPrioDelayMs, lowerPrioRepeat: c.garpLowerPrioRepeat },
-    lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, downTimerAdverts: c.downTimerAdverts,
-    smtpAlert: c.smtpAlert, faults: [why], counters: {},
-  };
+  return { ...configView(c), lastTransitionMs: at, faults: [why], counters: {} };
 }
