@@ -35,11 +35,11 @@ import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, scriptSpec, type IdLookup } from './notify-wiring';
 import { routeArgs, ruleArgs } from './settings';
 import { withoutDisabledScripts } from './scripts';
+import { planVmacs } from './vmac';
+import { formatData, formatJson, formatStats } from './status';
 
 /** Logged at start when virtual servers are configured (this kernel has no IPVS). */
 export const NFT_LVS_MESSAGE = 'IPVS not available: balancing virtual servers with nftables (lb_kind NAT only)';
-import { planVmacs } from './vmac';
-import { formatData, formatJson, formatStats } from './status';
 
 export interface DaemonProcess {
   daemon: Daemon;
@@ -246,9 +246,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
   const pidFiles = [...new Set([o.pidFile, o.vrrpPidFile])];
   for (const f of pidFiles) writePid(f);
   await runStartStopScript('startup', config, runner, clock, ids, scriptUser, log);
-  await addStatic(config, addresses, log);
-  const staticRoutes = (c: KeepalivedConfig): IpRoute[] => [...c.staticRoutes.map(routeArgs), ...c.staticRules.map(ruleArgs)];
-  for (const r of staticRoutes(config)) await routes.add(r).catch((e: Error) => log.error(`static ${r.kind} ${r.args.join(' ')}: ${e.message}`));
+  await syncStatic(NO_STATICS, config, addresses, routes, log);
   // vrrp_startup_delay: keepalived starts its dispatcher that much later (not at reload).
   const delay = config.global.vrrpStartupDelayMs;
   if (delay > 0) log.info(`Delaying startup for ${delay / 1000} seconds`);
@@ -292,7 +290,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
       const res = await daemon.reload(vrrpSide(next.config, o));
       checkers?.reload(next.config); // checkers: clear_diff_services
       await dropVmacs(next.vmacs);
-      await reloadStatic(config, next.config, addresses, routes, log);
+      await syncStatic(config, next.config, addresses, routes, log);
       config = next.config;
       log.info(`Reload finished: ${res.unchanged} unchanged, ${res.changed} changed, ${res.added} added, ${res.removed} removed`);
       return { ok: true, diagnostics: r.diagnostics };
@@ -329,10 +327,7 @@ export async function startDaemonProcess(o: CliOptions, loaded: LoadResult): Pro
     stopping ??= (async () => {
       log.info('Stopping');
       await daemon.stop();
-      if (!o.dontReleaseVrrp) {
-        for (const r of staticRoutes(config).reverse()) await routes.remove(r).catch((e: Error) => log.error(e.message));
-        await removeStatic(config, addresses, log);
-      }
+      if (!o.dontReleaseVrrp) await syncStatic(config, NO_STATICS, addresses, routes, log);
       await firewall.close();
       await dropVmacs(new Set());
       vmacs.close();
@@ -418,38 +413,26 @@ async function runStartStopScript(
   log.info(`${which} script ${cmd.argv[0]} ${describeOutcome(outcome)}`);
 }
 
-/** static_* at reload (keepalived clear_diff_static_*): what left the file goes, what came in is added. */
-async function reloadStatic(before: KeepalivedConfig, after: KeepalivedConfig, addresses: NetlinkAddressManager, routes: IpRouteManager, log: Logger): Promise<void> {
+type Statics = Pick<KeepalivedConfig, 'staticAddresses' | 'staticRoutes' | 'staticRules'>;
+const NO_STATICS: Statics = { staticAddresses: [], staticRoutes: [], staticRules: [] };
+
+/**
+ * static_ipaddress / static_routes / static_rules, whatever the VRRP state:
+ * from `before` to `after` (at start from none, at reload keepalived's
+ * clear_diff_static_*, at stop to none). Routes go before the addresses they
+ * may use and come after them.
+ */
+async function syncStatic(before: Statics, after: Statics, addresses: NetlinkAddressManager, routes: IpRouteManager, log: Logger): Promise<void> {
   const addrKey = (a: { address: string; prefixLength: number; ifname: string }) => `${a.address}/${a.prefixLength}%${a.ifname}`;
   const rKey = (r: IpRoute) => `${r.kind} ${r.family} ${r.args.join(' ')}`;
+  const routesOf = (c: Statics) => new Map([...c.staticRoutes.map(routeArgs), ...c.staticRules.map(ruleArgs)].map((r) => [rKey(r), r]));
   const oldA = new Map(before.staticAddresses.map((a) => [addrKey(a), a]));
   const newA = new Map(after.staticAddresses.map((a) => [addrKey(a), a]));
-  const oldR = new Map([...before.staticRoutes.map(routeArgs), ...before.staticRules.map(ruleArgs)].map((r) => [rKey(r), r]));
-  const newR = new Map([...after.staticRoutes.map(routeArgs), ...after.staticRules.map(ruleArgs)].map((r) => [rKey(r), r]));
+  const oldR = routesOf(before);
+  const newR = routesOf(after);
   const report = (what: string) => (e: Error) => log.error(`static ${what}: ${e.message}`);
   for (const [k, r] of oldR) if (!newR.has(k)) await routes.remove(r).then(() => undefined, report(k));
   for (const [k, a] of oldA) if (!newA.has(k)) await addresses.remove(a).then(() => undefined, report(k));
   for (const [k, a] of newA) if (!oldA.has(k)) await addresses.add(a).then(() => undefined, report(k));
   for (const [k, r] of newR) if (!oldR.has(k)) await routes.add(r).then(() => undefined, report(k));
-}
-
-/** static_ipaddress: added at start (keepalived adds them whatever the VRRP state). */
-async function addStatic(config: KeepalivedConfig, addresses: NetlinkAddressManager, log: Logger): Promise<void> {
-  for (const a of config.staticAddresses) {
-    try {
-      await addresses.add(a);
-    } catch (e) {
-      log.error(`static_ipaddress ${a.address}/${a.prefixLength} dev ${a.ifname}: ${(e as Error).message}`);
-    }
-  }
-}
-
-async function removeStatic(config: KeepalivedConfig, addresses: NetlinkAddressManager, log: Logger): Promise<void> {
-  for (const a of config.staticAddresses) {
-    try {
-      await addresses.remove(a);
-    } catch (e) {
-      log.error(`static_ipaddress ${a.address}: ${(e as Error).message}`);
-    }
-  }
 }
