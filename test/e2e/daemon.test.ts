@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labUnavailableReason } from './harness/netns';
 import { addLocalLink, labSuite } from './harness/suite';
-import { holders, startKeepalived, startKts, startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
+import { holders, KTS_BIN, startKeepalived, startKts, startPeer, waitHolders, type Peer, type PeerKind } from './harness/peers';
 import { conf, instance, type InstanceOptions } from './harness/conf';
 import { advertsFrom, arpFrames, maxGap, vrrpFrames } from './harness/frames';
 
@@ -135,6 +135,11 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
     for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.readFileSync(path.join(a.dir, f), 'utf8').trim(), String(a.pid));
+    // `keepalived-ts --status` reads the same state over the control socket.
+    const cli = await suite.lab.exec(1, [process.execPath, KTS_BIN, '--status', '--control-socket', a.controlSocket], { check: true });
+    const st = JSON.parse(cli.stdout) as { pid: number; instances: { name: string; state: string }[] };
+    assert.equal(st.pid, a.pid);
+    assert.deepEqual(st.instances.map((i) => [i.name, i.state]), [['VI_1', 'MASTER']]);
     const file = (n: string) => path.join(a.dir, n);
     a.signal('SIGUSR1');
     await suite.lab.waitFor(() => fs.existsSync(file('keepalived.data')), { what: 'keepalived.data' });
