@@ -713,11 +713,11 @@ test('hanging server (accepts TCP, never greets): smtp_connect_timeout bounds th
     assert.ok(elapsed >= 250 && elapsed < 2000, `gave up after ${Math.round(elapsed)} ms, smtp_connect_timeout 300 ms`);
     assert.equal(r.ok, false);
     assert.equal(r.attempts, 1);
-    assert.match(r.error ?? '', /Greeting never received/);
-    assert.deepEqual(
-      cap.records.filter((x) => x.level === 'warn').map((x) => x.msg),
-      [`SMTP connection ERROR to [127.0.0.1]:${port}. (Greeting never received) attempt 1/1`],
-    );
+    // nodemailer's greeting and socket timers are both smtp_connect_timeout: either may fire first.
+    assert.match(r.error ?? '', /^(Greeting never received|Timeout)$/);
+    const warns = cap.records.filter((x) => x.level === 'warn').map((x) => x.msg);
+    assert.equal(warns.length, 1);
+    assert.match(warns[0], new RegExp(`^SMTP connection ERROR to \\[127\\.0\\.0\\.1\\]:${port}\\. \\((Greeting never received|Timeout)\\) attempt 1/1$`));
     mailer.close();
   } finally {
     for (const s of sockets) s.destroy();
