@@ -220,8 +220,24 @@ class Step {
     this.fx.push({ type: 'removeVips' });
   }
 
-  /** Entry action of BACKUP. `fromMaster`: release VIPs and stop announcing. */
-  enterBackup(reason: TransitionReason, opts: { resetInterval: boolean }): void {
+  /**
+   * Leaving MASTER (keepalived vrrp_state_leave_master / vrrp_restore_interface):
+   * priority 0 first when going to FAULT or STOP, then VIPs and announcements go.
+   */
+  private releaseMaster(sendPriorityZero: boolean): void {
+    if (sendPriorityZero) {
+      this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
+      this.log('info', 'sent 0 priority');
+    }
+    this.log('info', 'removing VIPs.');
+    this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
+  }
+
+  /**
+   * Entry action of BACKUP. From MASTER: release VIPs and stop announcing.
+   * `delayMs` (vrrp_startup_delay): the first Master_Down_Timer runs that much later.
+   */
+  enterBackup(reason: TransitionReason, opts: { resetInterval: boolean; delayMs?: number }): void {
     const d = this.d;
     const from = d.state;
     if (opts.resetInterval) d.masterAdverIntervalMs = this.c.advertIntervalMs;
@@ -230,26 +246,18 @@ class Step {
       this.log('info', 'Entering BACKUP STATE (init)');
     } else this.log('info', 'Entering BACKUP STATE');
     // keepalived 2.2.7 logs the release after "Entering BACKUP STATE" (seen side by side).
-    if (from === 'MASTER') {
-      this.log('info', 'removing VIPs.');
-      this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
-    }
+    if (from === 'MASTER') this.releaseMaster(false);
     d.preemptAt = null;
     d.nextMasterReason = 'master_down_timer';
     this.transition('BACKUP', reason);
-    d.masterDownAt = this.now + downInterval(this.c, d);
+    d.masterDownAt = this.now + downInterval(this.c, d) + (opts.delayMs ?? 0);
   }
 
   /** Entry action of FAULT: a master sends priority 0 first (keepalived vrrp_state_leave_master). */
   enterFault(reason: TransitionReason): void {
     const from = this.d.state;
     if (from === 'INIT' || from === 'STOP') this.releaseStale();
-    if (from === 'MASTER') {
-      this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
-      this.log('info', 'sent 0 priority');
-      this.log('info', 'removing VIPs.');
-      this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
-    }
+    if (from === 'MASTER') this.releaseMaster(true);
     this.log('info', from === 'INIT' || from === 'STOP' ? 'Entering FAULT STATE (init)' : 'Entering FAULT STATE');
     this.d.masterAdverIntervalMs = this.c.advertIntervalMs;
     this.d.masterAddress = null;
@@ -259,17 +267,12 @@ class Step {
 
   enterStop(): void {
     const from = this.d.state;
-    if (from === 'MASTER') {
-      this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
-      this.log('info', 'sent 0 priority');
-      this.log('info', 'removing VIPs.');
-      this.fx.push({ type: 'stopAnnounce' }, { type: 'removeVips' });
-    }
+    if (from === 'MASTER') this.releaseMaster(true);
     this.transition('STOP', 'shutdown');
   }
 
   /** Leave INIT/STOP/FAULT: FAULT if faulty, else MASTER for an owner, else BACKUP. */
-  comeUp(reason: TransitionReason): void {
+  comeUp(reason: TransitionReason, delayMs = 0): void {
     const d = this.d;
     if (d.ownFault || d.groupFault) {
       if (d.state !== 'FAULT') this.enterFault(reason);
@@ -278,7 +281,7 @@ class Step {
     d.masterAddress = null;
     d.masterPriority = 0;
     if (d.basePriority === PRIORITY_OWNER) this.enterMaster('owner');
-    else this.enterBackup(reason, { resetInterval: true });
+    else this.enterBackup(reason, { resetInterval: true, delayMs });
   }
 
   result(): StepResult {
@@ -293,10 +296,7 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
   const d = s.d;
   switch (ev.type) {
     case 'startup':
-      if (d.state === 'INIT' || d.state === 'STOP') {
-        s.comeUp('startup');
-        if (s.d.state === ('BACKUP' as VrrpState) && ev.delayMs && d.masterDownAt !== null) d.masterDownAt += ev.delayMs;
-      }
+      if (d.state === 'INIT' || d.state === 'STOP') s.comeUp('startup', ev.delayMs);
       else s.log('debug', `startup event ignored in ${d.state} state`);
       break;
 
