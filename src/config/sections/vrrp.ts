@@ -9,7 +9,7 @@ import {
 } from '../address';
 import type { Loc } from '../diagnostics';
 import type {
-  NotifyScripts, RouteSpec, RuleSpec, ScriptCommand, TrackRef, UnicastPeer, VrrpInstanceConfig,
+  NotifyScripts, RouteSpec, RuleSpec, ScriptCommand, TrackProcessConfig, TrackRef, UnicastPeer, VrrpInstanceConfig,
 } from '../model';
 import {
   arg, block, checkInterface, flagField, intField, msField, parseIntStrict, readInt, readScript, readSecondsMs,
@@ -510,23 +510,14 @@ export const trackFileSection: Section<TrackFileBuilder> = {
   },
 };
 
-export interface TrackProcessBuilder {
-  name: string;
-  loc: Loc;
+/** A vrrp_track_process block being read: the model's fields, with what is still unset optional. */
+export type TrackProcessBuilder = Omit<TrackProcessConfig, 'process' | 'paramMatch'> & {
   process?: string;
-  params?: string[];
-  paramMatch?: 'exact' | 'partial' | 'initial';
-  weight: number;
-  weightReverse: boolean;
-  quorum: number;
-  quorumMax?: number;
-  delayMs: number;
-  terminateDelayMs: number;
-  forkDelayMs: number;
-  fullCommand: boolean;
+  /** Unset: 'none' (set to 'exact' by parameters or a bare param_match). */
+  paramMatch?: Exclude<TrackProcessConfig['paramMatch'], 'none'>;
   endLoc?: Loc;
   seq?: number;
-}
+};
 
 export const trackProcessSection: Section<TrackProcessBuilder> = {
   name: 'vrrp_track_process',
