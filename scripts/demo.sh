@@ -11,6 +11,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v apt-get >/dev/null && bash scripts/install-system-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
-[ -f build/Release/kts_native.node ] || node scripts/build-native.js
+[ build/Release/kts_native.node -nt src/native/kts_native.c ] || node scripts/build-native.js
 npx tsc -p .
 exec node dist/demo/demo.js "$@"

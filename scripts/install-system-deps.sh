@@ -10,7 +10,14 @@ command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v ps >/dev/null || need+=(procps)
+command -v pkill >/dev/null || need+=(procps)
+command -v killall >/dev/null || need+=(psmisc)
+command -v pidof >/dev/null || need+=(sysvinit-utils)
+command -v unshare >/dev/null || need+=(util-linux)
+# The article's MySQL dual-master scenario (test/e2e/mysql, npm run demo:mysql): started only inside namespaces.
+command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
 [ ${#need[@]} -eq 0 ] && exit 0
+mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 echo "installing Debian packages: ${need[*]}"
 made_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -12,7 +12,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   bash scripts/install-system-deps.sh
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
-[ -f build/Release/kts_native.node ] || node scripts/build-native.js
+[ build/Release/kts_native.node -nt src/native/kts_native.c ] || node scripts/build-native.js
 npx tsc -p .
 
 out=$(mktemp -d)

@@ -126,6 +126,25 @@ function configTest(o: CliOptions, loaded: LoadResult, io: CliIo): number {
  */
 const LOGGED_ONLY = new Set(['W_SCRIPT_NOT_FOUND', 'W_SCRIPT_NOT_EXECUTABLE', 'W_SCRIPT_WRONG_TYPE', 'W_SCRIPT_USER', 'W_SCRIPT_PATH_SEARCH']);
 
+/** Whether these options start the daemon in the foreground (not -t, -v, -h, --status, --dump-json). */
+export function startsForegroundDaemon(o: CliOptions): boolean {
+  return o.dontFork && !o.help && !o.version && !o.status && !o.configTest && !o.dumpJson;
+}
+
+function reexecAsKeepalived(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadNative } = require('../native') as typeof import('../native');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const identity = require('../daemon/identity') as typeof import('../daemon/identity');
+  const n = loadNative();
+  if (!n.ok) return; // the daemon reports the missing addon itself
+  try {
+    identity.reexecAsKeepalived(n.native); // returns only when already named so
+  } catch (e) {
+    process.stderr.write(`keepalived-ts: cannot re-execute as keepalived (pidof will not find it): ${(e as Error).message}\n`);
+  }
+}
+
 const IFNAME = /^[^/\s]{1,15}$/;
 
 export const processIo: CliIo = {
@@ -171,6 +190,9 @@ export const processIo: CliIo = {
 
 /** bin/keepalived-ts entry point. */
 export function main(argv: string[]): void {
+  const parsed = parseArgs(argv);
+  // A foreground daemon runs as `keepalived` (daemon/identity): re-executed once, before anything is read or printed.
+  if (parsed.ok && startsForegroundDaemon(parsed.options)) reexecAsKeepalived();
   const code = runCli(argv, processIo);
   if (code !== undefined) process.exitCode = code;
 }

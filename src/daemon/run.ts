@@ -23,7 +23,8 @@ import { formatDiagnostic, hasErrors, loadConfig, type Diagnostic, type Keepaliv
 import { SystemClock } from '../core/clock';
 import { Logger } from '../core/log';
 import type { CliOptions } from '../cli/args';
-import { requireNative, WATCH_RAW, type KtsNative } from '../native';
+import { loadNative, requireNative, WATCH_RAW, type KtsNative } from '../native';
+import { nameProcess, PROCESS_NAME } from './identity';
 import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, NftLvsDataPlane, RawVrrpTransport } from '../net/linux';
 import type { IpRoute } from '../net/ports';
 import { describeOutcome, Notifier, resolveDefaultScriptUser, resolveUserGroup, runWithTimeout, SpawnProcessRunner } from '../notify';
@@ -61,6 +62,8 @@ export function dumpDirectory(o: Pick<CliOptions, 'dumpDir'>, env: NodeJS.Proces
 /** Entry from cli/main: foreground daemon, or re-exec detached. */
 export async function runDaemon(o: CliOptions, loaded: LoadResult): Promise<number> {
   if (!o.dontFork) return daemonize();
+  const loadedNative = loadNative();
+  if (loadedNative.ok) nameProcess(loadedNative.native);
   try {
     const p = await startDaemonProcess(o, loaded);
     return await p.done;
@@ -82,7 +85,8 @@ export const EXIT_CONFIG = 2;
 
 function daemonize(): number {
   const bin = path.join(__dirname, '..', '..', '..', 'bin', 'keepalived-ts');
-  const child = spawn(process.execPath, [bin, ...process.argv.slice(2), '--dont-fork'], {
+  const child = spawn(process.execPath, [...process.execArgv, bin, ...process.argv.slice(2), '--dont-fork'], {
+    argv0: PROCESS_NAME,
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -78,12 +78,18 @@ export interface KtsNative {
   syslogOpen(ident: string, facility: number): void;
   /** syslog(priority, "%s", message). */
   syslog(priority: number, message: string): void;
+  /** prctl(PR_SET_NAME): the calling thread's name (/proc/PID/comm for the main thread), at most 15 bytes. */
+  setProcessName(name: string): void;
+  /** execv(2) with the process's environment: replaces the image, keeps the pid; returns only by throwing. */
+  execv(file: string, argv: readonly string[]): never;
+  /** One AF_UNIX datagram to `path` (`@name`: the abstract namespace), as sd_notify(3) sends; returns bytes sent. */
+  unixDgramSend(path: string, data: Buffer): number;
 }
 
 export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
 
 const ADDON = path.join('build', 'Release', 'kts_native.node');
-const EXPECTED_ABI = 2;
+const EXPECTED_ABI = 3;
 
 /** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
 function candidates(): string[] {

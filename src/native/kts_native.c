@@ -8,7 +8,10 @@
  *    a raw ICMPv6 socket;
  *  - readiness through a libuv poll handle on Node's own loop;
  *  - signals Node cannot subscribe to (keepalived's SIGRTMIN+2 JSON dump):
- *    a process-wide handler writes the signal number to a socketpair.
+ *    a process-wide handler writes the signal number to a socketpair;
+ *  - the process's name (prctl PR_SET_NAME) and execv, so the daemon answers
+ *    to `keepalived` as operators' scripts expect (pkill, killall, pidof);
+ *  - AF_UNIX datagrams (systemd's NOTIFY_SOCKET, abstract `@` form too).
  *
  * N-API only. Errors are thrown as Error objects carrying `code` (errno name,
  * e.g. "EPERM"), `errno` and `syscall`, like Node's own system errors.
@@ -19,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -32,7 +36,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -866,6 +872,87 @@ static napi_value js_syslog(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* ---------- process identity (pkill/killall/pidof keepalived) ---------- */
+
+/* setProcessName(name): the calling thread's name, /proc/self/comm for the main thread (15 bytes). */
+static napi_value js_set_process_name(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  char name[64];
+  if (!arg_str(env, argv[0], name, sizeof name)) return throw_arg(env, "setProcessName(name)");
+  if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) return throw_errno(env, errno, "prctl");
+  return undef(env);
+}
+
+/*
+ * execv(file, argv): replace the process image, keeping the pid (systemd's
+ * main pid, pid files). Returns only by throwing. The environment is the
+ * process's own (Node keeps process.env in environ).
+ */
+static napi_value js_execv(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  char file[4096];
+  uint32_t n = 0;
+  bool is_array = false;
+  if (!arg_str(env, argv[0], file, sizeof file) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &n) != napi_ok || n == 0 || n > 4096)
+    return throw_arg(env, "execv(file, argv): a path and a non-empty array of strings");
+  char **args = calloc(n + 1, sizeof *args);
+  if (args == NULL) return throw_errno(env, ENOMEM, "calloc");
+  napi_value r = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    size_t len = 0;
+    if (napi_get_element(env, argv[1], i, &el) != napi_ok || napi_get_value_string_utf8(env, el, NULL, 0, &len) != napi_ok) {
+      r = throw_arg(env, "execv(file, argv): argv must hold strings");
+      goto out;
+    }
+    args[i] = malloc(len + 1);
+    if (args[i] == NULL) {
+      r = throw_errno(env, ENOMEM, "malloc");
+      goto out;
+    }
+    napi_get_value_string_utf8(env, el, args[i], len + 1, &len);
+  }
+  /* Node opens the standard streams close-on-exec: keep them across the exec. */
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  execv(file, args);
+  r = throw_errno(env, errno, "execv");
+out:
+  for (uint32_t i = 0; i < n; i++) free(args[i]);
+  free(args);
+  return r;
+}
+
+/* ---------- AF_UNIX datagrams (sd_notify) ---------- */
+
+/* unixDgramSend(path, data): one datagram to a socket path; "@name" is Linux's abstract namespace. */
+static napi_value js_unix_dgram_send(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  char p[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+  void *data;
+  size_t len;
+  if (!arg_str(env, argv[0], p, sizeof p) || p[0] == 0 || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok)
+    return throw_arg(env, "unixDgramSend(path, buffer)");
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  size_t plen = strlen(p);
+  if (plen > sizeof sa.sun_path) return throw_arg(env, "unixDgramSend: path too long");
+  memcpy(sa.sun_path, p, plen);
+  if (p[0] == '@') sa.sun_path[0] = 0; /* abstract: the name is the bytes after the NUL, not NUL-terminated */
+  socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (p[0] == '@' ? 0 : 1));
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  ssize_t sent = sendto(fd, data, len, MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);
+  int err = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, err, "sendto");
+  return num(env, (double)sent);
+}
+
 /* ---------- module ---------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -889,10 +976,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sigrtmin", NULL, js_sigrtmin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syslogOpen", NULL, js_syslog_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syslog", NULL, js_syslog, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"execv", NULL, js_execv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unixDgramSend", NULL, js_unix_dgram_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value v;
-  napi_create_int32(env, 2, &v);
+  napi_create_int32(env, 3, &v);
   napi_set_named_property(env, exports, "abiVersion", v);
   return exports;
 }

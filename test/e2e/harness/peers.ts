@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { controlRequest } from '../../../src/daemon/control';
 import type { DaemonStatusView } from '../../../src/daemon/status';
-import { type Lab, waitFor } from './netns';
+import { type ExecResult, type Lab, waitFor } from './netns';
 
 export type PeerKind = 'kts' | 'keepalived';
 
@@ -27,6 +27,13 @@ export interface LogLine {
 export interface StartOptions {
   /** Extra command-line arguments. */
   args?: string[];
+  /**
+   * Run in a PID namespace of its own (`unshare --pid --fork --mount-proc
+   * --kill-child`), so `pkill` / `killall` run there (Peer.execInPidNs) reach
+   * only this host's processes. The peer's pid is then unshare's; innerPid()
+   * is the daemon's.
+   */
+  pidNamespace?: boolean;
   /** Environment additions. */
   env?: NodeJS.ProcessEnv;
 }
@@ -64,6 +71,20 @@ export class Peer {
   get pid(): number {
     if (this.proc.pid === undefined) throw new Error('not started');
     return this.proc.pid;
+  }
+
+  /** With `pidNamespace`: the daemon's pid as the machine sees it (unshare's child). */
+  async innerPid(): Promise<number> {
+    return waitFor(() => {
+      const kids = fs.readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      return kids[0];
+    }, { timeoutMs: 5000, what: `the daemon under unshare ${this.pid}` });
+  }
+
+  /** With `pidNamespace`: runs `cmd` in this host's network, PID and mount namespaces (nsenter). */
+  async execInPidNs(cmd: string[], o: { check?: boolean } = {}): Promise<ExecResult> {
+    const inner = await this.innerPid();
+    return this.lab.exec(this.host, ['nsenter', '-t', String(inner), '-p', '-m', ...cmd], o);
   }
 
   get controlSocket(): string {
@@ -172,6 +193,9 @@ export class Peer {
   }
 }
 
+/** A PID namespace of its own whose processes all die with it (unshare's child is its pid 1). */
+export const PID_NS = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
+
 function peerDir(lab: Lab, host: number, kind: PeerKind): string {
   const dir = path.join(lab.dir, `${kind}-h${host}-${Math.random().toString(16).slice(2, 6)}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -189,7 +213,8 @@ export function startKts(lab: Lab, host: number, conf: string, o: StartOptions =
     '--control-socket', path.join(dir, 'control.sock'), '--dump-dir', dir,
     ...(o.args ?? []),
   ];
-  const proc = lab.spawn(host, [process.execPath, ...args], { env: { ...process.env, ...o.env } });
+  const cmd = [process.execPath, ...args];
+  const proc = lab.spawn(host, o.pidNamespace ? [...PID_NS, ...cmd] : cmd, { env: { ...process.env, ...o.env } });
   return new Peer(lab, host, 'kts', dir, confFile, proc);
 }
 
@@ -203,7 +228,7 @@ export function startKeepalived(lab: Lab, host: number, conf: string, o: StartOp
     '-p', path.join(dir, 'keepalived.pid'), '-r', path.join(dir, 'vrrp.pid'), '-c', path.join(dir, 'checkers.pid'),
     ...(o.args ?? []),
   ];
-  const proc = lab.spawn(host, args, { env: { ...process.env, ...o.env } });
+  const proc = lab.spawn(host, o.pidNamespace ? [...PID_NS, ...args] : args, { env: { ...process.env, ...o.env } });
   return new Peer(lab, host, 'keepalived', dir, confFile, proc);
 }
 
