@@ -174,7 +174,7 @@ export const processIo: CliIo = {
   },
   status: (socket) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const control = require('../daemon/control') as { controlRequest: (p: string, r: { cmd: string }) => Promise<unknown> };
+    const control = require('../daemon/main/control') as { controlRequest: (p: string, r: { cmd: string }) => Promise<unknown> };
     control.controlRequest(socket, { cmd: 'status' }).then(
       (st) => {
         process.stdout.write(JSON.stringify(st, null, 2) + '\n');

@@ -29,14 +29,14 @@ import { IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, 
 import type { IpRoute } from '../net/ports';
 import { describeOutcome, Notifier, resolveDefaultScriptUser, resolveUserGroup, runWithTimeout, SpawnProcessRunner } from '../notify';
 import { checkConfigScriptsReport, initTrackFile, ProcessTracker, ProcSource, TrackFileWatcher, VrrpScriptTracker } from '../track';
-import { CheckerService } from './checkers';
-import { ControlServer } from './control';
-import { Daemon } from './daemon';
+import { CheckerService } from './checker-process/checkers';
+import { ControlServer } from './main/control';
+import { Daemon } from './vrrp-process/daemon';
 import { daemonSink, facilityCode } from './logging';
 import { notifierOptions, notifyScripts, scriptSpec, type IdLookup } from './notify-wiring';
-import { routeArgs, ruleArgs } from './settings';
-import { withoutDisabledScripts } from './scripts';
-import { planVmacs } from './vmac';
+import { routeArgs, ruleArgs } from './vrrp-process/settings';
+import { withoutDisabledScripts } from './main/scripts';
+import { planVmacs } from './vrrp-process/vmac';
 import { formatData, formatJson, formatStats } from './status';
 
 /** Logged at start when virtual servers are configured (this kernel has no IPVS). */

@@ -5,7 +5,7 @@ import { VirtualClock } from '../../src/core/clock';
 import { Logger, memorySink, type LogRecord } from '../../src/core/log';
 import { FakeLan, type FakeNode } from '../../src/net/fake/lan';
 import type { Family, LinkState } from '../../src/net/ports';
-import { Daemon, type NotifierPort } from '../../src/daemon/daemon';
+import { Daemon, type NotifierPort } from '../../src/daemon/vrrp-process/daemon';
 import type { VrrpTransition } from '../../src/notify';
 import type { ScriptRunner, FileWatcher, ScriptState } from '../../src/daemon/trackers';
 

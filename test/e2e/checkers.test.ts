@@ -28,7 +28,7 @@ import { Lab, labUnavailableReason, waitFor, type Capture } from './harness/netn
 import { startKts, type Peer } from './harness/peers';
 import { conf, instance } from './harness/conf';
 import { advertsFrom, maxGap, vrrpFrames } from './harness/frames';
-import type { CheckerServiceStatus } from '../../src/daemon/checkers';
+import type { CheckerServiceStatus } from '../../src/daemon/checker-process/checkers';
 import { NFT_LVS_MESSAGE } from '../../src/daemon/run';
 
 const why = labUnavailableReason();

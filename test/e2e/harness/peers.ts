@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { controlRequest } from '../../../src/daemon/control';
+import { controlRequest } from '../../../src/daemon/main/control';
 import type { DaemonStatusView } from '../../../src/daemon/status';
 import { type ExecResult, type Lab, waitFor } from './netns';
 

@@ -6,18 +6,18 @@
  * Nothing in here does I/O itself: adapters come in through DaemonDeps, so
  * the same class runs in the Linux daemon and in tests on the in-memory LAN.
  */
-import type { KeepalivedConfig, VrrpInstanceConfig, SyncGroupConfig } from '../config/model';
-import type { Clock } from '../core/clock';
-import type { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, Firewall, LinkWatcher, RouteManager, VrrpTransport } from '../net/ports';
-import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '../notify';
-import { VrrpInstance, type TransitionEvent } from '../vrrp/instance';
-import { SyncGroup, type GroupTransitionEvent } from '../vrrp/sync-group';
-import { planReload, sameConfig } from './reload';
+import type { KeepalivedConfig, VrrpInstanceConfig, SyncGroupConfig } from '../../config/model';
+import type { Clock } from '../../core/clock';
+import type { Logger } from '../../core/log';
+import type { AddressManager, Announcer, Family, Firewall, LinkWatcher, RouteManager, VrrpTransport } from '../../net/ports';
+import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '../../notify';
+import { VrrpInstance, type TransitionEvent } from '../../vrrp/instance';
+import { SyncGroup, type GroupTransitionEvent } from '../../vrrp/sync-group';
+import { planReload, sameConfig } from '../reload';
 import { instanceSettingsFrom, transportKeyFor, describeVip } from './settings';
-import type { DaemonStatusView, InstanceStatusView } from './status';
-import { interfaceInput } from '../track/priority';
-import { TrackerHub, type TrackerFactories } from './trackers';
+import type { DaemonStatusView, InstanceStatusView } from '../status';
+import { interfaceInput } from '../../track/priority';
+import { TrackerHub, type TrackerFactories } from '../trackers';
 import { TransportPool, type PoolKey } from './transport-pool';
 
 export interface NetAdapters {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../src/config';
-import { planVmacs } from '../../src/daemon/vmac';
+import { parseConfigText } from '../../../src/config';
+import { planVmacs } from '../../../src/daemon/vrrp-process/vmac';
 
 const conf = (extra: string) => parseConfigText(`vrrp_instance VI_1 {
     interface eth0

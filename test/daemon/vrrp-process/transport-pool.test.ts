@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TransportPool, type PoolKey } from '../../src/daemon/transport-pool';
-import type { ReceivedPacket, VrrpTransport } from '../../src/net/ports';
+import { TransportPool, type PoolKey } from '../../../src/daemon/vrrp-process/transport-pool';
+import type { ReceivedPacket, VrrpTransport } from '../../../src/net/ports';
 
 function fakeFactory() {
   const made: { key: PoolKey; sent: [Buffer, string][]; deliver: (p: ReceivedPacket) => void; closed: boolean }[] = [];

@@ -5,8 +5,8 @@
  * instance behaves as if it had never tracked it. Pure: the verdicts come
  * from track/script-check.
  */
-import type { KeepalivedConfig, NotifyScripts, ScriptCommand, TrackRef } from '../config/model';
-import type { ScriptCheckReport } from '../track/script-check';
+import type { KeepalivedConfig, NotifyScripts, ScriptCommand, TrackRef } from '../../config/model';
+import type { ScriptCheckReport } from '../../track/script-check';
 
 export interface ScriptFilterResult {
   config: KeepalivedConfig;

@@ -5,7 +5,7 @@
  * so an instance never sees another VRID's adverts. Packets for a VRID no
  * instance runs are counted, not logged per packet.
  */
-import type { Family, ReceivedPacket, VrrpTransport } from '../net/ports';
+import type { Family, ReceivedPacket, VrrpTransport } from '../../net/ports';
 
 export interface PoolKey {
   ifname: string;

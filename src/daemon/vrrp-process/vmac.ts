@@ -17,8 +17,8 @@
  * MAC, not the macvlan's): such an instance runs on its interface, with a
  * warning.
  */
-import type { KeepalivedConfig, VipSpec, VrrpInstanceConfig } from '../config/model';
-import type { Family } from '../net/ports';
+import type { KeepalivedConfig, VipSpec, VrrpInstanceConfig } from '../../config/model';
+import type { Family } from '../../net/ports';
 
 export interface VmacNeed {
   /** The vrrp_instance it is for (messages). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, config } from './helpers';
-import { encodeAdvert } from '../../src/vrrp/codec';
+import { Cluster, config } from '../helpers';
+import { encodeAdvert } from '../../../src/vrrp/codec';
 
 const CONF = `
 vrrp_script chk {

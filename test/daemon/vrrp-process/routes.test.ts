@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../src/config';
-import { routeArgs, ruleArgs } from '../../src/daemon/settings';
-import { IpRouteManager } from '../../src/net/linux/ip-routes';
+import { parseConfigText } from '../../../src/config';
+import { routeArgs, ruleArgs } from '../../../src/daemon/vrrp-process/settings';
+import { IpRouteManager } from '../../../src/net/linux/ip-routes';
 
 test('keepalived route and rule lines become ip route / ip rule arguments', () => {
   const cfg = parseConfigText(`vrrp_instance VI_1 {

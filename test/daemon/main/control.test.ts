@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
-import { ControlServer, controlRequest } from '../../src/daemon/control';
+import { ControlServer, controlRequest } from '../../../src/daemon/main/control';
 
 test('the control socket answers status and reports handler errors without closing', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-ctl-'));

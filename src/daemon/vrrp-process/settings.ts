@@ -3,9 +3,9 @@
  * Pure. The config model is fully defaulted, so this is a renaming, plus the
  * few choices that need the running system (the source address).
  */
-import type { RouteSpec, RuleSpec, VrrpInstanceConfig } from '../config/model';
-import type { IpRoute } from '../net/ports';
-import type { InstanceSettings } from '../vrrp/instance';
+import type { RouteSpec, RuleSpec, VrrpInstanceConfig } from '../../config/model';
+import type { IpRoute } from '../../net/ports';
+import type { InstanceSettings } from '../../vrrp/instance';
 
 export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings {
   const auth = cfg.authentication;

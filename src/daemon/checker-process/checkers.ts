@@ -32,17 +32,17 @@
  * The VRRP side never waits on this: probes are asynchronous I/O and
  * scripts, and notifications are queued by the notifier.
  */
-import type { KeepalivedConfig } from '../config/model';
-import type { Clock, TimerHandle } from '../core/clock';
-import type { Logger } from '../core/log';
-import { runProbe } from '../check/probes';
-import { CheckRunner, type CheckerSnapshot, type CheckEvent } from '../check/runner';
-import type { ConnTarget, ProbePort, ProbeResult, ProbeRunOptions, ProbeSpec } from '../check/types';
-import { realWeight, VirtualServerTable, type DesiredService, type LvsEvent, type QuorumPrior } from '../lvs/model';
-import type { LvsDataPlane, LvsDestination, LvsService } from '../net/ports';
-import type { Notifier } from '../notify';
+import type { KeepalivedConfig } from '../../config/model';
+import type { Clock, TimerHandle } from '../../core/clock';
+import type { Logger } from '../../core/log';
+import { runProbe } from '../../check/probes';
+import { CheckRunner, type CheckerSnapshot, type CheckEvent } from '../../check/runner';
+import type { ConnTarget, ProbePort, ProbeResult, ProbeRunOptions, ProbeSpec } from '../../check/types';
+import { realWeight, VirtualServerTable, type DesiredService, type LvsEvent, type QuorumPrior } from '../../lvs/model';
+import type { LvsDataPlane, LvsDestination, LvsService } from '../../net/ports';
+import type { Notifier } from '../../notify';
 import { planCheckers, type CheckerPlan, type CheckerPlanSet, type PlanOptions, type RealServerPlan, type VirtualServerPlan } from './checker-plan';
-import type { IdLookup } from './notify-wiring';
+import type { IdLookup } from '../notify-wiring';
 
 export const NO_IPVS_MESSAGE = 'IPVS not available: checkers run, notifications are sent, no traffic is balanced';
 

@@ -21,14 +21,14 @@ import type {
   RealServerConfig as ModelRs,
   VirtualServerConfig as ModelVs,
   VirtualServerGroupConfig,
-} from '../config/model';
-import { resolveChecker, type CheckerConfig } from '../check/runner';
-import { parseHexStr } from '../check/probes/udp';
-import type { ConnTarget, DnsType, HttpProtocol, ProbeSpec } from '../check/types';
-import type { LvsMethod, LvsProtocol, RealServerConfig as LvsRs, ServiceAddr, VirtualServerConfig as LvsVs } from '../lvs/model';
-import { formatFwmark, formatServiceAddress, formatVsGroup, type ServiceProtocol } from '../notify/fifo';
-import type { ScriptSpec } from '../notify';
-import { scriptSpec, type IdLookup } from './notify-wiring';
+} from '../../config/model';
+import { resolveChecker, type CheckerConfig } from '../../check/runner';
+import { parseHexStr } from '../../check/probes/udp';
+import type { ConnTarget, DnsType, HttpProtocol, ProbeSpec } from '../../check/types';
+import type { LvsMethod, LvsProtocol, RealServerConfig as LvsRs, ServiceAddr, VirtualServerConfig as LvsVs } from '../../lvs/model';
+import { formatFwmark, formatServiceAddress, formatVsGroup, type ServiceProtocol } from '../../notify/fifo';
+import type { ScriptSpec } from '../../notify';
+import { scriptSpec, type IdLookup } from '../notify-wiring';
 
 export interface CheckerPlan {
   /** Runner input with every timing resolved; `id` is assigned by the service. */

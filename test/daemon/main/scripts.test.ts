@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../src/config';
-import { checkConfigScriptsReport } from '../../src/track';
-import { withoutDisabledScripts } from '../../src/daemon/scripts';
+import { parseConfigText } from '../../../src/config';
+import { checkConfigScriptsReport } from '../../../src/track';
+import { withoutDisabledScripts } from '../../../src/daemon/main/scripts';
 
 const TEXT = `
 vrrp_script gone {
