@@ -1,60 +1,32 @@
 /**
- * The Node.js implementation of {@link ConfigFs}: reads files and expands
- * include globs (`*`, `?`, `[...]` per path segment, results sorted like glob(3)).
+ * The Node.js implementation of {@link ConfigFs} (reads files, expands
+ * include globs with glob.ts), and an in-memory one for tests and fuzzing
+ * that expands globs the same way over its own file map.
  */
 import * as fs from 'node:fs';
+import { DEFAULT_LIMITS } from './budget';
+import { glob, newGlobWork, type GlobHost, type GlobWork } from './glob';
 import type { ConfigFs } from './preprocess';
 
-function segmentRegex(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = seg.indexOf(']', i + 2);
-      if (close < 0) { re += '\\['; continue; }
-      let body = seg.slice(i + 1, close);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
-      i = close;
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp('^' + re + '$');
+/** A budget for a glob made outside the preprocessor (it passes the configuration's own). */
+function defaultWork(): GlobWork {
+  return newGlobWork(DEFAULT_LIMITS.globWork, DEFAULT_LIMITS.globPatternLength, DEFAULT_LIMITS.globAlternatives);
 }
 
-const hasMagic = (s: string): boolean => /[*?[]/.test(s);
-
-function expand(base: string, segs: string[]): string[] {
-  if (segs.length === 0) return [base];
-  const [seg, ...rest] = segs;
-  const join = (name: string): string => (base === '/' ? '/' + name : base + '/' + name);
-  if (!hasMagic(seg)) {
-    const p = join(seg);
-    if (rest.length === 0) return fs.existsSync(p) ? [p] : [];
-    return expand(p, rest);
-  }
-  let names: string[];
-  try {
-    names = fs.readdirSync(base);
-  } catch {
-    return [];
-  }
-  const re = segmentRegex(seg);
-  const out: string[] = [];
-  for (const n of names.sort()) {
-    if (n.startsWith('.') && !seg.startsWith('.')) continue;
-    if (re.test(n)) out.push(...expand(join(n), rest));
-  }
-  return out;
-}
+const nodeHost: GlobHost = {
+  readdir(dir) {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+  },
+  exists: (p) => fs.existsSync(p),
+};
 
 /** Glob an absolute or relative pattern; only regular files are returned. */
-export function globFiles(pattern: string): string[] {
-  const abs = pattern.startsWith('/');
-  const segs = pattern.split('/').filter((s) => s.length > 0);
-  const found = expand(abs ? '/' : '.', segs).map((p) => (abs ? p : p.replace(/^\.\//, '')));
-  return found.filter((p) => {
+export function globFiles(pattern: string, work: GlobWork = defaultWork()): string[] {
+  return glob(pattern, nodeHost, work).filter((p) => {
     try {
       return fs.statSync(p).isFile();
     } catch {
@@ -64,11 +36,21 @@ export function globFiles(pattern: string): string[] {
 }
 
 export const nodeConfigFs: ConfigFs = {
-  readFile(path) {
+  readFile(path, maxChars = Infinity) {
+    let fd: number | undefined;
     try {
-      return fs.readFileSync(path, 'utf8');
+      fd = fs.openSync(path, 'r');
+      const st = fs.fstatSync(fd);
+      // Only a regular file (keepalived check_glob_file()): reading /dev/zero or a FIFO would never end.
+      if (st.isDirectory()) return { error: 'EISDIR' };
+      if (!st.isFile()) return { error: 'not a regular file' };
+      // A UTF-8 file has at least as many bytes as characters.
+      if (st.size > maxChars) return { error: `larger than ${maxChars} bytes`, tooLarge: true };
+      return fs.readFileSync(fd, 'utf8');
     } catch (e) {
       return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
   },
   glob: globFiles,
@@ -94,14 +76,36 @@ function normalizeAbs(p: string): string {
 
 /** A ConfigFs over an in-memory map of absolute paths (tests, fuzzing). */
 export function memoryConfigFs(files: Record<string, string>): ConfigFs {
-  const names = Object.keys(files).sort();
-  return {
-    readFile: (p) => (p in files ? files[p] : { error: 'ENOENT' }),
-    glob: (pattern) => {
-      const norm = pattern.startsWith('/') ? normalizeAbs(pattern) : pattern;
-      const re = new RegExp('^' + norm.split('/').map((s) => segmentRegex(s).source.slice(1, -1)).join('/') + '$');
-      return names.filter((n) => re.test(n));
+  // Directory → entry names, implied by the file paths.
+  const dirs = new Map<string, Set<string>>();
+  for (const f of Object.keys(files)) {
+    let p = f;
+    for (let i = p.lastIndexOf('/'); i >= 0; i = p.lastIndexOf('/')) {
+      const dir = i === 0 ? '/' : p.slice(0, i);
+      let names = dirs.get(dir);
+      if (!names) dirs.set(dir, (names = new Set()));
+      names.add(p.slice(i + 1));
+      if (i === 0) break;
+      p = dir;
+    }
+  }
+  // Paths may name `..` (as glob(3) returns them); the map is looked up with them resolved.
+  const norm = (p: string): string => (p.startsWith('/') ? normalizeAbs(p) : p);
+  const isFile = (p: string): boolean => !p.endsWith('/') && Object.prototype.hasOwnProperty.call(files, norm(p));
+  const host: GlobHost = {
+    readdir: (d) => {
+      const names = dirs.get(norm(d));
+      return names ? [...names] : undefined;
     },
-    realpath: (p) => p,
+    exists: (p) => isFile(p) || dirs.has(norm(p)),
+  };
+  return {
+    readFile: (p, maxChars = Infinity) => {
+      if (!isFile(p)) return { error: 'ENOENT' };
+      const text = files[norm(p)];
+      return text.length > maxChars ? { error: `larger than ${maxChars} characters`, tooLarge: true } : text;
+    },
+    glob: (pattern, work = defaultWork()) => glob(pattern, host, work).filter(isFile),
+    realpath: norm,
   };
 }
