@@ -6,6 +6,7 @@
  * const { config, diagnostics } = loadConfig('/etc/keepalived/keepalived.conf', { configId: 'lb1' });
  * ```
  */
+import { limitsWith, type Limits } from './budget';
 import { DiagnosticSink, type Diagnostic } from './diagnostics';
 import { nodeConfigFs } from './fs';
 import type { KeepalivedConfig } from './model';
@@ -22,6 +23,7 @@ export { formatDiagnostic, type Diagnostic, type Severity } from './diagnostics'
 export { splitQuotedEscaped } from './lexer';
 export type { ConfigFs } from './preprocess';
 export { nodeConfigFs, memoryConfigFs } from './fs';
+export { BUDGET_CODES, DEFAULT_LIMITS, type Limits } from './budget';
 
 export interface LoadOptions {
   /** `-i` config id for `@id` lines; default: first label of the host name. */
@@ -36,6 +38,8 @@ export interface LoadOptions {
   env?: Record<string, string>;
   /** Random source for `${_RANDOM}`. */
   random?: () => number;
+  /** Resource budgets replacing some of DEFAULT_LIMITS (budget.ts). */
+  limits?: Partial<Limits>;
 }
 
 export interface LoadResult {
@@ -60,28 +64,31 @@ export function parseConfigText(text: string, fileName = 'keepalived.conf', opts
 }
 
 function run(opts: LoadOptions, feed: (pp: Preprocessor) => void): LoadResult {
-  const sink = new DiagnosticSink();
+  const limits = limitsWith(opts.limits);
+  const sink = new DiagnosticSink(limits.diagnosticsPerFile, limits.diagnosticsTotal);
   const hostname = opts.hostname ?? 'localhost';
   const configId = opts.configId ?? hostname.split('.')[0];
   const cx: Ctx = { diags: sink, env: { hostname, interfaceExists: opts.interfaceExists }, unmodelled: [] };
   const root = newRoot(hostname);
   // Each top-level block is interpreted as soon as it is complete (see TreeBuilder).
-  const tb = new TreeBuilder(sink, (n) => runSection(rootSection, [n], root, cx));
+  const tb = new TreeBuilder(sink, (n) => runSection(rootSection, [n], root, cx), limits.blockDepth);
   const pp = new Preprocessor({
-    configId, fs: opts.fs ?? nodeConfigFs, random: opts.random, defines: opts.env, onPiece: (t, raw) => tb.push(t, raw),
+    configId, fs: opts.fs ?? nodeConfigFs, random: opts.random, defines: opts.env, onPiece: (t, raw) => tb.push(t, raw), limits,
   }, sink);
   feed(pp);
   tb.finish();
   const model = finish(root, cx);
+  sink.finish();
   return { config: { ...model, unmodelled: cx.unmodelled }, diagnostics: sink.list };
 }
 
 /**
  * Problems keepalived prints but reports at level CONFIG_OK for a plain
  * `include` (lib/parser.c file_config_error() without INCLUDE_R/M/W/B): they
- * do not change the exit status of `keepalived -t`.
+ * do not change the exit status of `keepalived -t`. Nor does the summary of
+ * suppressed diagnostics: each suppressed one has a code that is shown.
  */
-const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE']);
+const STATUS_NEUTRAL = new Set(['W_INCLUDE_NOT_FOUND', 'W_INCLUDE_UNREADABLE', 'W_DIAGNOSTICS_SUPPRESSED']);
 
 /**
  * The exit status of `keepalived -t` (2.2.7, main.c config_test_exit()) for

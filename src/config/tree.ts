@@ -3,6 +3,7 @@
  * tokens; a `{` piece right after it opens its block of child nodes (value
  * blocks such as `virtual_ipaddress { ... }` are children too, one per line).
  */
+import { BUDGET_CODES, DEFAULT_LIMITS } from './budget';
 import type { DiagnosticSink, Loc } from './diagnostics';
 import type { Piece, Token } from './lexer';
 
@@ -56,7 +57,14 @@ export class TreeBuilder {
    * over at once instead of being kept, so a large configuration's tree never
    * exists whole (its words die young, which keeps the GC cheap).
    */
-  constructor(private readonly diags: DiagnosticSink, private readonly onRoot?: (n: Node) => void) {}
+  /** Open blocks being skipped because they are nested deeper than `maxDepth`. */
+  private skipping = 0;
+
+  constructor(
+    private readonly diags: DiagnosticSink,
+    private readonly onRoot?: (n: Node) => void,
+    private readonly maxDepth = DEFAULT_LIMITS.blockDepth,
+  ) {}
 
   private flushRoot(): void {
     const n = this.pendingRoot;
@@ -70,7 +78,20 @@ export class TreeBuilder {
     const word = tokens[0];
     const stack = this.stack;
     const top = stack[stack.length - 1];
-    if (tokens.length === 1 && !word.quoted && word.text === '{') {
+    const brace = tokens.length === 1 && !word.quoted ? word.text : '';
+    if (this.skipping > 0) {
+      // Inside a block nested too deep: only its braces are followed, to find its end.
+      if (brace === '{') this.skipping++;
+      else if (brace === '}') this.skipping--;
+      return;
+    }
+    if (brace === '{' && stack.length > this.maxDepth) {
+      this.diags.error(BUDGET_CODES.blockDepth, word.loc, `Blocks nested more than ${this.maxDepth} deep - this block is ignored`);
+      this.skipping = 1;
+      this.last = undefined;
+      return;
+    }
+    if (brace === '{') {
       const last = this.last;
       if (!last || last.children) {
         this.diags.warn('W_UNEXPECTED_BOB', word.loc, "Unexpected '{' - ignoring");
@@ -83,7 +104,7 @@ export class TreeBuilder {
       this.last = undefined;
       return;
     }
-    if (tokens.length === 1 && !word.quoted && word.text === '}') {
+    if (brace === '}') {
       if (stack.length === 1) this.diags.warn('W_UNEXPECTED_EOB', word.loc, "Extra '}' found");
       else {
         const f = stack.pop();
