@@ -77,33 +77,87 @@ export function runSection<B>(sec: Section<B>, nodes: Node[], b: B, cx: Ctx): vo
 
 function unknownKeyword<B>(sec: Section<B>, n: Node, cx: Ctx): void {
   const key = n.key.text;
-  const guess = closest(key, [...Object.keys(sec.keywords), ...(sec.known ?? [])]);
+  if (!cx.diags.accepts('W_UNKNOWN_KEYWORD', n.key.file)) {
+    cx.diags.warn('W_UNKNOWN_KEYWORD', n.loc, '');
+    return;
+  }
+  const guess = suggest(sec, key);
   const hint = guess ? ` - did you mean '${guess}'?` : '';
   cx.diags.warn('W_UNKNOWN_KEYWORD', n.loc, `Unknown keyword '${key}' in ${sec.name}${hint}`);
 }
 
+/** A section's keywords, lower-cased once, for suggestions. */
+interface Vocabulary {
+  names: string[];
+  lower: string[];
+  /** Answers already given (a hostile file repeats one unknown word many times). */
+  memo: Map<string, string | undefined>;
+}
+
+const vocabularies = new WeakMap<object, Vocabulary>();
+const MEMO_SIZE = 1024;
+
+/** "Did you mean": the keyword of `sec` closest to `word`, if close enough. */
+function suggest<B>(sec: Section<B>, word: string): string | undefined {
+  let v = vocabularies.get(sec);
+  if (!v) {
+    const names = [...Object.keys(sec.keywords), ...(sec.known ?? [])];
+    v = { names, lower: names.map((x) => x.toLowerCase()), memo: new Map() };
+    vocabularies.set(sec, v);
+  }
+  if (v.memo.has(word)) return v.memo.get(word);
+  const guess = closestIn(word.toLowerCase(), v.names, v.lower);
+  if (v.memo.size < MEMO_SIZE) v.memo.set(word, guess);
+  return guess;
+}
+
 /** The candidate within a small edit distance of `word`, if any. */
 export function closest(word: string, candidates: string[]): string | undefined {
+  return closestIn(word.toLowerCase(), candidates, candidates.map((c) => c.toLowerCase()));
+}
+
+/**
+ * Allowed distance: a quarter of the word, at least 2. Only candidates of
+ * about the same length are compared, each with a distance computation that
+ * gives up beyond the best so far, so a long or odd word costs little.
+ */
+function closestIn(lowerWord: string, candidates: string[], lower: string[]): string | undefined {
   let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 4)) + 1;
-  for (const c of candidates) {
-    if (Math.abs(c.length - word.length) >= bestD) continue;
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) { bestD = d; best = c; }
+  let bestD = Math.max(2, Math.floor(lowerWord.length / 4)) + 1;
+  for (let i = 0; i < candidates.length; i++) {
+    if (Math.abs(lower[i].length - lowerWord.length) >= bestD) continue;
+    const d = editDistance(lowerWord, lower[i], bestD - 1);
+    if (d < bestD) { bestD = d; best = candidates[i]; }
   }
   return best;
 }
 
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * Levenshtein distance of `a` and `b`; with `max`, any distance above `max`
+ * is returned as `max + 1` and only the diagonal band |i - j| <= max is
+ * computed (O(length x max) instead of O(length^2)).
+ */
+export function editDistance(a: string, b: string, max = Math.max(a.length, b.length)): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const big = max + 1;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j <= max ? j : big;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(b.length, i + max);
+    cur.fill(big);
+    cur[0] = i <= max ? i : big;
+    let rowMin = cur[0];
+    for (let j = lo; j <= hi; j++) {
+      const d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = d > big ? big : d;
+      if (cur[j] < rowMin) rowMin = cur[j];
     }
-    prev = cur;
+    if (rowMin > max) return big;
+    [prev, cur] = [cur, prev];
   }
-  return prev[b.length];
+  return Math.min(prev[b.length], big);
 }
 
 /* ------------------------------ value readers ----------------------------- */
