@@ -39,10 +39,15 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   });
   const trackProcesses = processBuilders.map(({ endLoc: _e, seq: _s, ...p }) => ({ ...p, paramMatch: p.paramMatch ?? 'none' }) as TrackProcessConfig);
   const names: Names = { scripts: defsOf(scriptBuilders), files: defsOf(fileBuilders), processes: defsOf(processBuilders) };
-  const instances = r.instances
-    .map((b) => finishInstance(b, global, names, cx))
-    .filter((i): i is VrrpInstanceConfig => !!i);
-  checkDuplicateVrids(instances, cx);
+  const instances: VrrpInstanceConfig[] = [];
+  const vridLocs = new Map<VrrpInstanceConfig, Loc>();
+  for (const b of r.instances) {
+    const inst = finishInstance(b, global, names, cx);
+    if (!inst) continue;
+    instances.push(inst);
+    vridLocs.set(inst, b.locs.virtual_router_id ?? b.loc);
+  }
+  checkDuplicateVrids(instances, vridLocs, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, global, cx);
   trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
   resolveFileChecks(r, names.files, cx);
@@ -289,7 +294,7 @@ function checkUnicast(inst: VrrpInstanceConfig, b: InstanceBuilder, cx: Ctx): vo
  * same interface and source address to a common peer. Unicast and multicast
  * are separate VRID spaces.
  */
-function checkDuplicateVrids(instances: VrrpInstanceConfig[], cx: Ctx): void {
+function checkDuplicateVrids(instances: VrrpInstanceConfig[], vridLocs: Map<VrrpInstanceConfig, Loc>, cx: Ctx): void {
   // Only instances with the same interface, family and VRID can conflict: bucket them first.
   const buckets = new Map<string, VrrpInstanceConfig[]>();
   for (const b of instances) {
@@ -308,9 +313,12 @@ function checkDuplicateVrids(instances: VrrpInstanceConfig[], cx: Ctx): void {
   // Report in configuration order.
   const order = new Map(instances.map((x, i) => [x, i]));
   conflicts.sort((x, y) => (order.get(x[1]) ?? 0) - (order.get(y[1]) ?? 0));
+  // Located at the second instance's virtual_router_id line, naming where the first one set it.
   for (const [a, b] of conflicts) {
-    cx.diags.error('E_DUPLICATE_VRID', b.loc,
-      `${a.name} and ${b.name} both use VRID ${b.virtualRouterId} with IPv${b.family} on interface ${b.interface}`);
+    const first = vridLocs.get(a) ?? a.loc;
+    cx.diags.error('E_DUPLICATE_VRID', vridLocs.get(b) ?? b.loc,
+      `${a.name} and ${b.name} both use VRID ${b.virtualRouterId} with IPv${b.family} on interface ${b.interface}`
+      + ` (already used by ${a.name} at ${first.file}:${first.line})`);
   }
 }
 

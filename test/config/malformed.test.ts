@@ -77,7 +77,7 @@ const ROWS: Row[] = [
   { name: 'vrrp_script without script, at its "}" (keepalived: "(Line 4) No script set for vrrp_script s")', input: 'vrrp_script s {\n interval 1\n\n}', expect: [['W_NO_SCRIPT', R, 4, 'W']], exit: 5 },
   { name: 'track_file without file, at its "}"', input: 'vrrp_track_file tf {\n weight 1\n}', expect: [['W_NO_FILE', R, 3, 'W']], exit: 5 },
   { name: 'nopreempt with state MASTER (keepalived: "nopreempt will not work with initial state MASTER - clearing")', input: VI('state MASTER', 'priority 100', 'nopreempt'), expect: [['W_NOPREEMPT_MASTER', R, 6, 'W']], exit: 5 },
-  { name: 'duplicate VRID (keepalived: "VI_1 and VI_2 both use VRID 51 with IPv4 on interface eth0")', input: `${VI()}\n${VI().replace('VI_1', 'VI_2')}`, expect: [['E_DUPLICATE_VRID', R, 8, 'E']], exit: 5 },
+  { name: 'duplicate VRID, at the second virtual_router_id line (keepalived, unlocated: "VI_1 and VI_2 both use VRID 51 with IPv4 on interface eth0")', input: `${VI()}\n${VI().replace('VI_1', 'VI_2')}`, expect: [['E_DUPLICATE_VRID', R, 10, 'E']], exit: 5 },
   { name: 'no VIP for VRRPv3 (keepalived: "No VIP specified; at least one is required")', input: 'vrrp_instance VI_1 {\n version 3\n virtual_router_id 1\n}', expect: [['E_NO_VIP', R, 1, 'E']], exit: 5 },
   { name: 'other-family VIP (keepalived: "(Line 6) address family must match VRRP instance")', input: VI().replace('192.0.2.1/24', '192.0.2.1/24\n  2001:db8::1/64'), expect: [['W_FAMILY_MISMATCH', R, 6, 'W']], exit: 5 },
   { name: 'unicast_ttl without peers, at the "}" (keepalived: "(Line 8) Cannot use unicast_ttl without unicast peers")', input: VI('unicast_ttl 10'), expect: [['W_UNICAST_TTL', R, 8, 'W']], exit: 5 },

@@ -223,21 +223,23 @@ test('duplicate VRID on one interface and family is an error; other family, inte
     'vrrp_instance VI_E1 {\n interface eth1\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.5\n }\n}',
     instance('VI_G', 51, 'mcast_dst_ip 224.0.0.99'),
   ].join('\n'));
-  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.line, d.severity]), [['E_DUPLICATE_VRID', 8, 'error']]);
+  // Located at VI_2's virtual_router_id line (10), naming VI_1's (3).
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.line, d.severity]), [['E_DUPLICATE_VRID', 10, 'error']]);
   assert.match(r.diagnostics[0].message, /VI_1 and VI_2 both use VRID 51 with IPv4 on interface eth0/);
+  assert.match(r.diagnostics[0].message, /already used by VI_1 at \/etc\/keepalived\/keepalived\.conf:3\)$/);
   assert.equal(configTestExitCode(r.diagnostics), 5);
 });
 
 test('use_vmac does not make a VRID distinct on the same base interface (keepalived compares base interfaces)', () => {
   const r = parse([instance('VI_1', 7, 'use_vmac'), instance('VI_2', 7, 'use_vmac vrrp.7b')].join('\n'));
-  assert.deepEqual(codes(r), ['E_DUPLICATE_VRID@9']);
+  assert.deepEqual(codes(r), ['E_DUPLICATE_VRID@11']);
   assert.deepEqual(r.config.instances.map((i) => i.useVmac?.name), ['vrrp.7', 'vrrp.7b']);
 });
 
 test('unicast and multicast are separate VRID spaces; unicast conflicts need a common peer', () => {
   const uc = (name: string, peer: string): string => instance(name, 5, 'unicast_peer {', ` ${peer}`, '}');
   const r = parse([instance('VI_M', 5), uc('VI_U1', '192.0.2.20'), uc('VI_U2', '192.0.2.21'), uc('VI_U3', '192.0.2.20')].join('\n'));
-  assert.deepEqual(codes(r), ['E_DUPLICATE_VRID@28']);
+  assert.deepEqual(codes(r), ['E_DUPLICATE_VRID@30']);
   assert.match(r.diagnostics[0].message, /VI_U1 and VI_U3/);
 });
 
