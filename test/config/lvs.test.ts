@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DnsCheck, FileCheck, HttpCheck, MiscCheck, SmtpCheck, UdpCheck } from '../../src/config';
+import { configTestExitCode, type DnsCheck, type FileCheck, type HttpCheck, type MiscCheck, type SimpleCheck, type SmtpCheck, type UdpCheck } from '../../src/config';
 import { assertClean, codes, parse, withCode } from './helpers';
 
 /** A virtual server with the three settings keepalived warns about when missing. */
@@ -71,7 +71,7 @@ test('virtual_server defaults: delay_loop 60 s, quorum 1, hysteresis 0; missing 
   assert.deepEqual(codes(r), ['W_VS_NO_PROTOCOL@1', 'W_VS_NO_SCHEDULER@1', 'W_VS_NO_FORWARDING@1']);
 });
 
-test('legacy aliases: lvs_sched = lb_algo, lvs_method = lb_kind, nb_get_retry = retry (HTTP_GET/SSL_GET)', () => {
+test('legacy aliases: lvs_sched = lb_algo, lvs_method = lb_kind, nb_get_retry = retry (HTTP_GET/SSL_GET, with keepalived\'s deprecation warning)', () => {
   const r = parse([
     'virtual_server 192.0.2.10 80 {',
     ' protocol TCP',
@@ -87,9 +87,54 @@ test('legacy aliases: lvs_sched = lb_algo, lvs_method = lb_kind, nb_get_retry = 
     ' }',
     '}',
   ].join('\n'));
-  assertClean(r);
+  // keepalived 2.2.7 (check_http.c): "nb_get_retry is deprecated - please use 'retry'" (-t exit 5).
+  assert.deepEqual(codes(r), ['W_DEPRECATED_KEYWORD@10']);
+  assert.equal(r.diagnostics[0].message, "nb_get_retry is deprecated - please use 'retry'");
   const v = r.config.virtualServers[0];
   assert.deepEqual([v.lbAlgo, v.lbKind, v.realServers[0].checkers[0].retry], ['sh', 'TUN', 4]);
+});
+
+/* ------------------------- issue 8: legacy nb_get_retry ------------------------- */
+
+test('issue 8: the MySQL article\'s TCP_CHECK with nb_get_retry gives retry 3 and one deprecation warning naming retry, at that line', () => {
+  // keepalived 2.2.7 calls nb_get_retry an unknown keyword in TCP_CHECK; keepalived-ts reads it as retry,
+  // with keepalived's own HTTP_GET warning (-t exit 5 either way).
+  const r = parse(vs('192.0.2.100 3306',
+    'real_server 192.0.2.11 3306 {',
+    ' TCP_CHECK {',
+    '  connect_timeout 10',
+    '  nb_get_retry 3',
+    '  delay_before_retry 3',
+    '  connect_port 3306',
+    ' }',
+    '}'));
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.line, d.col, d.severity]), [['W_DEPRECATED_KEYWORD', 8, 4, 'warning']]);
+  assert.equal(r.diagnostics[0].message, "nb_get_retry is deprecated - please use 'retry'");
+  assert.equal(configTestExitCode(r.diagnostics), 5);
+  const c = r.config.virtualServers[0].realServers[0].checkers[0];
+  assert.deepEqual([c.type, c.retry, c.connectTimeoutMs, c.delayBeforeRetryMs, (c as SimpleCheck).connectPort], ['TCP_CHECK', 3, 10_000, 3000, 3306]);
+  // The model --dump-json prints has retry, and no trace of the legacy name.
+  assert.doesNotMatch(JSON.stringify(r.config), /nb_get_retry/);
+});
+
+test('nb_get_retry is read as retry in every checker type, each with one warning at its line', () => {
+  const body: Record<string, string[]> = {
+    TCP_CHECK: [], HTTP_GET: ['url {', ' path /', '}'], SSL_GET: ['url {', ' path /', '}'], SMTP_CHECK: [],
+    MISC_CHECK: ['misc_path /bin/true'], DNS_CHECK: [], UDP_CHECK: [], PING_CHECK: [], FILE_CHECK: ['track_file tf'],
+  };
+  for (const [type, lines] of Object.entries(body)) {
+    const r = parse(['track_file tf {', ' file /run/tf', '}',
+      vs('192.0.2.10 80', 'real_server 192.0.2.20 80 {', ` ${type} {`, ...lines.map((l) => `  ${l}`), '  nb_get_retry 7', ' }', '}')].join('\n'));
+    const line = 10 + lines.length;
+    assert.deepEqual(codes(r), [`W_DEPRECATED_KEYWORD@${line}`], type);
+    assert.equal(r.config.virtualServers[0].realServers[0].checkers[0].retry, 7, type);
+  }
+});
+
+test('a bad nb_get_retry value: the deprecation, then the value warning (keepalived: "Invalid nb_get_retry value")', () => {
+  const r = parse(vs('192.0.2.10 80', 'real_server 192.0.2.20 80 {', ' TCP_CHECK {', '  nb_get_retry many', ' }', '}'));
+  assert.deepEqual(codes(r), ['W_DEPRECATED_KEYWORD@7', 'W_INVALID_NUMBER@7']);
+  assert.equal(r.config.virtualServers[0].realServers[0].checkers[0].retry, 1);
 });
 
 test('persistence_timeout without a value is 360 s', () => {

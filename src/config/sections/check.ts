@@ -87,8 +87,27 @@ function ipK(field: 'connectIp' | 'bindTo'): Handler<Checker> {
   };
 }
 
+/**
+ * A legacy keyword read as its current name, with keepalived's deprecation
+ * warning. keepalived 2.2.7 knows `nb_get_retry` (the old name of `retry`)
+ * only in HTTP_GET / SSL_GET, warning "nb_get_retry is deprecated - please
+ * use 'retry'" (check_http.c http_get_retry_handler()); configurations
+ * written from the HTTP examples (the MySQL article's TCP_CHECK, for one) put
+ * it in the other checkers too, where keepalived calls it an unknown keyword.
+ * keepalived-ts accepts it in every checker, with the same warning.
+ */
+function legacyAlias(current: string, handler: Handler<Checker>): Handler<Checker> {
+  return (n, b, cx) => {
+    cx.diags.warn('W_DEPRECATED_KEYWORD', n.loc, `${n.key.text} is deprecated - please use '${current}'`);
+    handler(n, b, cx);
+  };
+}
+
+const checkerTiming = timingKeywords<Checker>();
+
 const commonCheckerKeywords: Record<string, Handler<Checker>> = {
-  ...timingKeywords<Checker>(),
+  ...checkerTiming,
+  nb_get_retry: legacyAlias('retry', checkerTiming.retry),
   connect_ip: ipK('connectIp'),
   // check_api.c: ports are read in [1, 65535].
   connect_port: intField<Checker>('connectPort', 1, 65535),
@@ -234,7 +253,6 @@ function httpSpec(): { keywords: Record<string, Handler<Checker>>; init: () => R
   return {
     keywords: {
       url: urlHandler,
-      nb_get_retry: intField<Checker>('retry', 0, 0x7fffffff, 1),
       virtualhost: setK('virtualhost'),
       http_protocol: setK('httpProtocol'),
       enable_sni: flagField<Checker>('enableSni'),
@@ -444,11 +462,14 @@ export function parseVirtualServer(n: Node, cx: Ctx): VirtualServerConfig | unde
   const b: VsBuilder = { vs, rsBuilders: [], other: vs.other, locs: {} };
   runSection(vsSection, n.children ?? [], b, cx);
   if (b.delayLoopMs !== undefined) vs.delayLoopMs = b.delayLoopMs;
+  const seen = new Set<string>();
   for (const rb of b.rsBuilders) {
-    if (vs.realServers.some((r) => r.address === rb.rs.address && r.port === rb.rs.port)) {
+    const key = `${rb.rs.address}|${rb.rs.port}`;
+    if (seen.has(key)) {
       cx.diags.warn('W_DUPLICATE_NAME', rb.rs.loc, `VS ${vsName(vs)}: real server ${rb.rs.address}:${rb.rs.port ?? 0} is duplicated - removing second rs`);
       continue;
     }
+    seen.add(key);
     rb.rs.checkers = rb.checkers.map((c) => finishChecker(c, rb, b));
     vs.realServers.push(rb.rs);
   }
