@@ -107,9 +107,9 @@ export function expandBraces(pattern: string, work: GlobWork): string[] {
   return out;
 }
 
+/** Give up: `why` goes to `work.exceeded`; only running out of steps leaves the shared allowance spent. */
 function fail(work: GlobWork, why: string): [] {
   work.exceeded ??= why;
-  work.left = Math.min(work.left, -1);
   return [];
 }
 
@@ -287,6 +287,7 @@ export function matchSegment(seg: Segment, name: string, work: GlobWork): boolea
  * On an exhausted budget the result is empty and `work.exceeded` is set.
  */
 export function glob(pattern: string, host: GlobHost, work: GlobWork): string[] {
+  if (work.left < 0) return fail(work, 'glob budget spent');
   if (pattern.length > work.maxPattern) return fail(work, `pattern longer than ${work.maxPattern} characters`);
   const out: string[] = [];
   for (const p of expandBraces(pattern, work)) {

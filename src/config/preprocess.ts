@@ -189,7 +189,6 @@ export class Preprocessor {
     }
     if (typeof r === 'string' || r.tooLarge) {
       this.report('inputSize', at, `Configuration file '${path}' would take the input over ${this.limits.inputSize} characters - not read`);
-      this.inputChars = this.limits.inputSize;
       return undefined;
     }
     this.diags.report(from ? 'W_INCLUDE_UNREADABLE' : 'E_FILE_NOT_FOUND', at,
@@ -532,6 +531,8 @@ export class Preprocessor {
       return true;
     }
     const full = resolvePath(dirname(l.file), pattern);
+    // Pattern length and brace alternatives are limits per include; the work is shared.
+    if (this.glob.left >= 0) this.glob.exceeded = undefined;
     const files = this.opts.fs.glob(full, this.glob);
     if (this.glob.exceeded) {
       this.report('globWork', loc, `include pattern '${pattern}': ${this.glob.exceeded} - ignored`);
@@ -590,10 +591,12 @@ export class Preprocessor {
 /**
  * Builds a substituted line in one pass: text copied from the source line
  * keeps its columns, inserted values take the column of their reference.
+ * Pieces are only recorded; text and columns are made once, in finish().
  */
 class LineBuilder {
   private readonly parts: string[] = [];
-  private readonly cols: number[] = [];
+  /** Per part: the source index it was copied from, or -1 - column for an inserted value. */
+  private readonly from: number[] = [];
   /** Source index copied up to. */
   private done = 0;
   length = 0;
@@ -603,9 +606,8 @@ class LineBuilder {
   /** Copy the source up to `pos`, then insert `value` located at `pos`. */
   copy(pos: number, value: string): void {
     this.take(pos);
-    const col = colAt(this.src, pos);
     this.parts.push(value);
-    for (let i = 0; i < value.length; i++) this.cols.push(col);
+    this.from.push(-1 - colAt(this.src, pos));
     this.length += value.length;
   }
 
@@ -615,13 +617,22 @@ class LineBuilder {
 
   finish(end: number): SrcLine {
     this.take(end);
-    return { text: this.parts.join(''), file: this.src.file, line: this.src.line, cols: this.cols };
+    const cols = new Array<number>(this.length);
+    let k = 0;
+    for (let p = 0; p < this.parts.length; p++) {
+      const n = this.parts[p].length;
+      const f = this.from[p];
+      if (f < 0) cols.fill(-1 - f, k, k + n);
+      else for (let i = 0; i < n; i++) cols[k + i] = colAt(this.src, f + i);
+      k += n;
+    }
+    return { text: this.parts.join(''), file: this.src.file, line: this.src.line, cols };
   }
 
   private take(pos: number): void {
     if (pos <= this.done) return;
     this.parts.push(this.src.text.slice(this.done, pos));
-    for (let i = this.done; i < pos; i++) this.cols.push(colAt(this.src, i));
+    this.from.push(this.done);
     this.length += pos - this.done;
     this.done = pos;
   }
