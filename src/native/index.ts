@@ -30,6 +30,7 @@ export interface NativeError extends Error {
 }
 
 export const WATCH_RAW = 0;
+export const WATCH_TIMER = 1;
 export const WATCH_VRRP4 = 4;
 export const WATCH_VRRP6 = 6;
 
@@ -57,6 +58,8 @@ export interface KtsNative {
   /** One queued datagram, or null (non-blocking). */
   recv(fd: number): Buffer | null;
   watch(fd: number, kind: 0, cb: (err: NativeError | null, msg: Buffer) => void): WatchHandle;
+  /** A timerfd: the callback gets the number of expirations. */
+  watch(fd: number, kind: 1, cb: (err: NativeError | null, expirations: number) => void): WatchHandle;
   watch(fd: number, kind: 4 | 6, cb: (err: NativeError | null, pkt: NativePacket) => void): WatchHandle;
   /** Stops polling; idempotent. Call before close(fd). */
   unwatch(h: WatchHandle): void;
@@ -78,6 +81,12 @@ export interface KtsNative {
   syslogOpen(ident: string, facility: number): void;
   /** syslog(priority, "%s", message). */
   syslog(priority: number, message: string): void;
+  /** CLOCK_MONOTONIC in milliseconds (fractional). */
+  monotonicMs(): number;
+  /** A non-blocking CLOCK_MONOTONIC timerfd (watch it with kind 1). */
+  timerfdOpen(): number;
+  /** Arm the timerfd to fire once at the absolute CLOCK_MONOTONIC time `atMs`; `atMs <= 0` disarms it. */
+  timerfdSet(fd: number, atMs: number): void;
   /** prctl(PR_SET_NAME): the calling thread's name (/proc/PID/comm for the main thread), at most 15 bytes. */
   setProcessName(name: string): void;
   /** execv(2) with the process's environment: replaces the image, keeps the pid; returns only by throwing. */

@@ -38,7 +38,9 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -396,7 +398,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
 
 /* ---------- readiness: uv_poll_t on Node's loop ---------- */
 
-enum watch_kind { WATCH_RAW = 0, WATCH_VRRP4 = 4, WATCH_VRRP6 = 6 };
+enum watch_kind { WATCH_RAW = 0, WATCH_TIMER = 1, WATCH_VRRP4 = 4, WATCH_VRRP6 = 6 };
 
 typedef struct {
   uv_poll_t poll;
@@ -442,6 +444,19 @@ static napi_value packet_object(napi_env env, napi_value data, napi_value src, n
  * an Error on failure, -1 to skip (malformed).
  */
 static int read_one(napi_env env, watch_t *w, napi_value *out) {
+  if (w->kind == WATCH_TIMER) {
+    uint64_t expirations;
+    ssize_t r;
+    do r = read(w->fd, &expirations, sizeof expirations);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      *out = make_err_value(env, errno, "read");
+      return 0;
+    }
+    *out = num(env, (double)expirations);
+    return 1;
+  }
   struct sockaddr_storage from;
   union {
     char buf[256];
@@ -565,8 +580,8 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   int32_t fd, kind;
   napi_valuetype t;
   if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &kind) || napi_typeof(env, argv[2], &t) != napi_ok ||
-      t != napi_function || (kind != WATCH_RAW && kind != WATCH_VRRP4 && kind != WATCH_VRRP6))
-    return throw_arg(env, "watch(fd, kind 0|4|6, callback)");
+      t != napi_function || (kind != WATCH_RAW && kind != WATCH_TIMER && kind != WATCH_VRRP4 && kind != WATCH_VRRP6))
+    return throw_arg(env, "watch(fd, kind 0|1|4|6, callback)");
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_arg(env, "no event loop");
   watch_t *w = calloc(1, sizeof *w);
@@ -872,6 +887,48 @@ static napi_value js_syslog(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* ---------- monotonic timers (the VRRP clock) ---------- */
+
+/*
+ * Node's timers have whole-millisecond resolution against a loop time cached
+ * at the start of each iteration, so a 10 ms advert timer fires up to 1 ms
+ * early or late. A timerfd armed with an absolute CLOCK_MONOTONIC deadline
+ * fires within microseconds; watch it with kind 1 (the callback gets the
+ * expiration count).
+ */
+
+/* monotonicMs(): CLOCK_MONOTONIC in milliseconds (fractional). */
+static napi_value js_monotonic_ms(napi_env env, napi_callback_info info) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return num(env, (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+}
+
+/* timerfdOpen(): a non-blocking CLOCK_MONOTONIC timerfd. */
+static napi_value js_timerfd_open(napi_env env, napi_callback_info info) {
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "timerfd_create");
+  return num(env, fd);
+}
+
+/* timerfdSet(fd, atMs): fire once at CLOCK_MONOTONIC time atMs (absolute); atMs <= 0 disarms. */
+static napi_value js_timerfd_set(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t fd;
+  double at;
+  if (!arg_int(env, argv[0], &fd) || napi_get_value_double(env, argv[1], &at) != napi_ok) return throw_arg(env, "timerfdSet(fd, atMs)");
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (at > 0) {
+    double secs = at / 1e3;
+    its.it_value.tv_sec = (time_t)secs;
+    its.it_value.tv_nsec = (long)((secs - (double)its.it_value.tv_sec) * 1e9);
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1;
+  }
+  if (timerfd_settime(fd, at > 0 ? TFD_TIMER_ABSTIME : 0, &its, NULL) < 0) return throw_errno(env, errno, "timerfd_settime");
+  return undef(env);
+}
+
 /* ---------- process identity (pkill/killall/pidof keepalived) ---------- */
 
 /* setProcessName(name): the calling thread's name, /proc/self/comm for the main thread (15 bytes). */
@@ -976,6 +1033,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sigrtmin", NULL, js_sigrtmin, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syslogOpen", NULL, js_syslog_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syslog", NULL, js_syslog, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdOpen", NULL, js_timerfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdSet", NULL, js_timerfd_set, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"execv", NULL, js_execv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixDgramSend", NULL, js_unix_dgram_send, NULL, NULL, NULL, napi_enumerable, NULL},

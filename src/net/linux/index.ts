@@ -13,3 +13,5 @@ export type { NftRunner } from './nft-firewall';
 export { IpRouteManager, ipCommand, RTPROT_KEEPALIVED } from './ip-routes';
 export type { IpRunner } from './ip-routes';
 export { NftLvsDataPlane, lvsTableScript, weightedSlots, selectorFor } from './nft-lvs';
+export { CommandThread } from './exec-thread';
+export { TimerfdClock } from './timerfd-clock';

@@ -322,7 +322,12 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
     case 'advertTimer':
       if (d.state === 'MASTER') {
         s.fx.push({ type: 'sendAdvert', priority: d.effectivePriority });
-        d.advertAt = now + c.advertIntervalMs;
+        // The next deadline follows the last one, not the moment this timer ran: a late
+        // wake-up must not stretch every later interval (RFC 5798 §6.4.3 resets the
+        // Adver_Timer to Advertisement_Interval; the period stays the configured one).
+        // After a stall longer than an interval the schedule restarts from now, with no burst.
+        const next = (d.advertAt ?? now) + c.advertIntervalMs;
+        d.advertAt = next > now ? next : now + c.advertIntervalMs;
       } else s.log('error', `BUG: advert timer fired in ${d.state} state`);
       break;
 

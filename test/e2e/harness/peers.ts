@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { controlRequest } from '../../../src/daemon/main/control';
 import type { DaemonStatusView } from '../../../src/daemon/status';
+import { killTree } from './proctree';
 import { type ExecResult, type Lab, waitFor } from './netns';
 
 export type PeerKind = 'kts' | 'keepalived';
@@ -85,6 +86,23 @@ export class Peer {
   async execInPidNs(cmd: string[], o: { check?: boolean } = {}): Promise<ExecResult> {
     const inner = await this.innerPid();
     return this.lab.exec(this.host, ['nsenter', '-t', String(inner), '-p', '-m', ...cmd], o);
+  }
+
+  /** The pid of a child process from its pid file (keepalived's -r / -c), once it is written. */
+  async childPid(role: 'vrrp' | 'checker', notPid?: number): Promise<number> {
+    const file = path.join(this.dir, role === 'vrrp' ? 'vrrp.pid' : 'checkers.pid');
+    return waitFor(() => {
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      return pid > 0 && pid !== notPid ? pid : undefined;
+    }, { timeoutMs: 10_000, what: `${role} pid in ${file}${notPid ? ` other than ${notPid}` : ''}` });
+  }
+
+  /**
+   * A host that loses power: SIGKILL to the daemon and every process under
+   * it, deepest first, so nothing gets to send a priority 0 advert.
+   */
+  crash(): number[] {
+    return killTree(this.pid);
   }
 
   get controlSocket(): string {
@@ -209,7 +227,7 @@ export function startKts(lab: Lab, host: number, conf: string, o: StartOptions =
   fs.writeFileSync(confFile, conf);
   const args = [
     KTS_BIN, '-n', '-l', '-G', '-f', confFile,
-    '-p', path.join(dir, 'keepalived.pid'), '-r', path.join(dir, 'vrrp.pid'),
+    '-p', path.join(dir, 'keepalived.pid'), '-r', path.join(dir, 'vrrp.pid'), '-c', path.join(dir, 'checkers.pid'),
     '--control-socket', path.join(dir, 'control.sock'), '--dump-dir', dir,
     ...(o.args ?? []),
   ];
