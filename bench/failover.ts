@@ -39,6 +39,7 @@ import { Lab, labUnavailableReason, waitFor, type Capture } from '../test/e2e/ha
 import { startPeer, type Peer, type PeerKind } from '../test/e2e/harness/peers';
 import { conf, instance, masterDownMs, skewMs } from '../test/e2e/harness/conf';
 import { advertsFrom, vrrpFrames, type VrrpFrame } from '../test/e2e/harness/frames';
+import { descendants as processTree, killTree } from '../test/e2e/harness/proctree';
 
 // ---------------------------------------------------------------- options
 
@@ -182,37 +183,6 @@ function readFileOr(file: string, dflt = ''): string {
   }
 }
 
-/** `pid` and its descendants (from /proc/<pid>/task/<tid>/children), parents first. */
-function processTree(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    out.push(p);
-    let tids: string[] = [];
-    try {
-      tids = fs.readdirSync(`/proc/${p}/task`);
-    } catch {
-      return;
-    }
-    for (const t of tids) {
-      for (const c of readFileOr(`/proc/${p}/task/${t}/children`).trim().split(/\s+/).filter(Boolean)) walk(Number(c));
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-/** SIGKILL a daemon and its descendants, deepest first (a host that loses power sends nothing more). */
-function killTree(pid: number): number[] {
-  const tree = processTree(pid);
-  for (const p of [...tree].reverse()) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  return tree;
-}
 
 /** Median and friends; percentiles by linear interpolation between closest ranks. */
 interface Stats {

@@ -8,7 +8,7 @@
  * `Wed Dec  2 02:17:10 2026: (VI_1) Entering MASTER STATE`.
  */
 import * as fs from 'node:fs';
-import type { Level, LogRecord, LogSink } from '../core/log';
+import { Logger, type Level, type LogRecord, type LogSink } from '../core/log';
 
 /** syslog(3) facilities, already shifted (LOG_DAEMON = 3 << 3). */
 export function facilityCode(name: string): number | undefined {
@@ -77,4 +77,18 @@ export function daemonSink(o: SinkOptions): LogSink {
   return (r) => {
     for (const s of sinks) s(r);
   };
+}
+
+/** The logger of one of the daemon's processes, from keepalived's log options (console, file, syslog with its ident). */
+export function processLogger(
+  o: { logConsole: boolean; logFile?: string; syslogFacility?: number; logDetail: number },
+  syslogPort: SyslogPort | undefined,
+  ident: string,
+): Logger {
+  const sink = daemonSink({
+    console: o.logConsole,
+    file: o.logFile,
+    syslog: o.syslogFacility !== undefined && syslogPort ? { port: syslogPort, facility: o.syslogFacility, ident } : undefined,
+  });
+  return new Logger(sink, {}, o.logDetail > 0 ? 'debug' : 'info');
 }

@@ -13,8 +13,13 @@ import type { Logger } from '../core/log';
 import { fileInput, scriptInput, type ScriptStatus } from '../track/priority';
 import type { TrackerInput } from '../vrrp/priority';
 import { sameConfig } from './reload';
+import type { TrackerState } from './protocol';
 
 export type ScriptState = ScriptStatus;
+
+function stateOf(kind: TrackerState['kind'], name: string, r: object): TrackerState {
+  return kind === 'file' ? { kind, name, value: (r as FileWatcher).value } : { kind, name, status: (r as ScriptRunner).status };
+}
 
 /** What the hub needs of a script runner (VrrpScriptTracker). */
 export interface ScriptRunner extends EventEmitter {
@@ -46,6 +51,7 @@ interface Entry<C, R> {
 }
 
 export class TrackerHub {
+  private readonly anyChange = new Set<(s: TrackerState) => void>();
   private readonly scripts = new Map<string, Entry<VrrpScriptConfig, ScriptRunner>>();
   private readonly files = new Map<string, Entry<TrackFileConfig, FileWatcher>>();
   private readonly processes = new Map<string, Entry<TrackProcessConfig, ScriptRunner>>();
@@ -61,10 +67,10 @@ export class TrackerHub {
    * restart, removed ones stop.
    */
   sync(scripts: readonly VrrpScriptConfig[], files: readonly TrackFileConfig[], processes: readonly TrackProcessConfig[] = []): void {
-    this.syncKind(this.scripts, scripts, (c) => this.make.script(c), (r, l) => r.on('status', l));
-    this.syncKind(this.files, files, (c) => this.make.file(c), (r, l) => r.on('value', l));
+    this.syncKind(this.scripts, scripts, (c) => this.make.script(c), (r, l) => r.on('status', l), 'script');
+    this.syncKind(this.files, files, (c) => this.make.file(c), (r, l) => r.on('value', l), 'file');
     const makeProcess = this.make.process;
-    if (makeProcess) this.syncKind(this.processes, processes, (c) => makeProcess(c), (r, l) => r.on('status', l));
+    if (makeProcess) this.syncKind(this.processes, processes, (c) => makeProcess(c), (r, l) => r.on('status', l), 'process');
   }
 
   private syncKind<C extends { name: string }, R extends { start(): void; stop(): void }>(
@@ -72,6 +78,7 @@ export class TrackerHub {
     configs: readonly C[],
     create: (c: C) => R,
     subscribe: (r: R, l: Listener) => void,
+    kind: TrackerState['kind'],
   ): void {
     const wanted = new Map(configs.map((c) => [c.name, c]));
     for (const [name, e] of map) {
@@ -86,6 +93,9 @@ export class TrackerHub {
       const entry: Entry<C, R> = { cfg, runner, listeners: new Set() };
       subscribe(runner, () => {
         for (const l of [...entry.listeners]) l();
+        if (this.anyChange.size === 0) return;
+        const st = stateOf(kind, name, runner);
+        for (const l of this.anyChange) l(st);
       });
       map.set(name, entry);
       try {
@@ -115,6 +125,21 @@ export class TrackerHub {
     if (!e) return () => {};
     e.listeners.add(l);
     return () => e.listeners.delete(l);
+  }
+
+  /** Every tracker's current result (what the VRRP process is sent at start and reload). */
+  states(): TrackerState[] {
+    return [
+      ...[...this.scripts].map(([n, e]) => stateOf('script', n, e.runner)),
+      ...[...this.processes].map(([n, e]) => stateOf('process', n, e.runner)),
+      ...[...this.files].map(([n, e]) => stateOf('file', n, e.runner)),
+    ];
+  }
+
+  /** Call `l` with the new result whenever any tracker's result changes; returns the unsubscribe. */
+  onAnyChange(l: (s: TrackerState) => void): () => void {
+    this.anyChange.add(l);
+    return () => this.anyChange.delete(l);
   }
 
   stop(): void {

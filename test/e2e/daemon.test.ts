@@ -134,14 +134,21 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
   test('SIGUSR1, SIGUSR2 and SIGRTMIN+2 write keepalived.data, keepalived.stats and keepalived.json; pid files live with the process', async () => {
     const a = track(startKts(suite.lab, 1, inst({ priority: 150 })));
     await a.waitState('MASTER', 'VI_1', 10_000);
-    for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.readFileSync(path.join(a.dir, f), 'utf8').trim(), String(a.pid));
+    // As keepalived: -p holds the main process, -r the VRRP child; no virtual servers, so no checker child (-c).
+    assert.equal(fs.readFileSync(path.join(a.dir, 'keepalived.pid'), 'utf8').trim(), String(a.pid));
+    const vrrpPid = await a.childPid('vrrp');
+    assert.notEqual(vrrpPid, a.pid);
+    assert.equal(fs.readFileSync(`/proc/${vrrpPid}/comm`, 'utf8').trim(), 'keepalived');
+    assert.match(fs.readFileSync(`/proc/${vrrpPid}/cmdline`, 'utf8').split('\0').join(' '), /^keepalived \S*keepalived-ts --child vrrp/);
+    assert.equal(Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${vrrpPid}/status`, 'utf8'))![1]), a.pid, 'the VRRP process is a child of the main one');
+    assert.equal(fs.existsSync(path.join(a.dir, 'checkers.pid')), false, 'no checker process without virtual servers');
     // `keepalived-ts --status` reads the same state over the control socket.
     const cli = await suite.lab.exec(1, [process.execPath, KTS_BIN, '--status', '--control-socket', a.controlSocket], { check: true });
     const st = JSON.parse(cli.stdout) as { pid: number; instances: { name: string; state: string }[] };
     assert.equal(st.pid, a.pid);
     assert.deepEqual(st.instances.map((i) => [i.name, i.state]), [['VI_1', 'MASTER']]);
     const file = (n: string) => path.join(a.dir, n);
-    a.signal('SIGUSR1');
+    process.kill(vrrpPid, 'SIGUSR1'); // to the VRRP child, as `kill -USR1 $(cat /run/vrrp.pid)`
     await suite.lab.waitFor(() => fs.existsSync(file('keepalived.data')), { what: 'keepalived.data' });
     const data = fs.readFileSync(file('keepalived.data'), 'utf8');
     assert.match(data, /------< VRRP Topology >------/);

@@ -51,7 +51,7 @@ describe(`e2e: failover among three keepalived-ts hosts${why ? ` (SKIPPED: ${why
   test('kill -9 of the master (host lost): the next-highest takes over within Master_Down_Interval + 10%, with gratuitous ARPs', async () => {
     const cap: Capture = await lab.capture({ filter: ['vrrp', 'or', 'arp'] });
     await new Promise((r) => setTimeout(r, 1500));
-    peers.get(1)!.signal('SIGKILL');
+    peers.get(1)!.crash();
     await lab.linkSet(1, 'down'); // the host is gone from the LAN
     await peers.get(2)!.waitState('MASTER', 'VI_1', 10_000);
     await new Promise((r) => setTimeout(r, 1500));

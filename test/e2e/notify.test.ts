@@ -266,7 +266,7 @@ describe(`e2e: notifications, the article's MySQL hot standby${why ? ` (SKIPPED:
     await peers[2].waitState('BACKUP');
     const cap = await lab.capture({ filter: ['vrrp'] });
     await sleep(1200);
-    peers[1].signal('SIGKILL');
+    peers[1].crash();
     await lab.linkSet(1, 'down');
     await peers[2].waitState('MASTER', 'VI_1', 10_000);
     await sleep(300);

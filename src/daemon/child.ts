@@ -1,0 +1,124 @@
+/**
+ * What the VRRP and checker processes share: the conversation with the main
+ * process (init, reload, status, trackers, stop), the signals keepalived's
+ * children take, and a clean exit.
+ *
+ *  - init: the child builds its side from the configuration main sends;
+ *  - SIGTERM / SIGINT, a `stop` message, or the main process going away
+ *    (the IPC channel closes; keepalived's children get SIGTERM from the
+ *    kernel when the parent dies): stop the side, say `stopped`, exit 0;
+ *  - SIGHUP, SIGUSR1, SIGUSR2, SIGRTMIN+2: passed to the main process, which
+ *    reloads or writes the dumps for every process, as if it got them.
+ */
+import type { KeepalivedConfig } from '../config/model';
+import type { Logger } from '../core/log';
+import { WATCH_RAW, type KtsNative } from '../native';
+import { processLogger } from './logging';
+import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type ToChild, type TrackerState } from './protocol';
+
+/** One side (VRRP or checkers) as the child runs it. */
+export interface ChildSide {
+  reload(config: KeepalivedConfig, trackers?: readonly TrackerState[]): Promise<unknown>;
+  status(): unknown;
+  trackers?(states: readonly TrackerState[]): void;
+  /** Stop everything the side holds; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ChildContext {
+  init: Extract<ToChild, { t: 'init' }>;
+  options: ChildOptions;
+  log: Logger;
+  native: KtsNative;
+  channel: Channel<FromChild, ToChild>;
+}
+
+export type SideBuilder = (ctx: ChildContext) => Promise<ChildSide>;
+
+/** Runs a child process's side until it stops; resolves with the exit status. */
+export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder): Promise<number> {
+  return new Promise((resolveExit) => {
+    let log: Logger | undefined;
+    const channel = new Channel<FromChild, ToChild>(process, (e) => log?.debug(`message to the main process lost: ${e.message}`));
+    let side: ChildSide | undefined;
+    let stopping: Promise<void> | undefined;
+    const queued: ToChild[] = [];
+
+    const stop = (why: string): Promise<void> => {
+      stopping ??= (async () => {
+        log?.debug(`${role} process stopping: ${why}`);
+        try {
+          await side?.stop();
+        } catch (e) {
+          log?.error(`stopping: ${(e as Error).message}`);
+        }
+        await channel.send({ t: 'stopped' });
+        resolveExit(0);
+      })();
+      return stopping;
+    };
+
+    const handle = async (m: ToChild): Promise<void> => {
+      if (!side) {
+        queued.push(m);
+        return;
+      }
+      switch (m.t) {
+        case 'reload':
+          try {
+            await channel.send({ t: 'reply', id: m.id, ok: true, result: await side.reload(m.config, m.trackers) });
+          } catch (e) {
+            await channel.send({ t: 'reply', id: m.id, ok: false, error: (e as Error).message });
+          }
+          return;
+        case 'status':
+          await channel.send({ t: 'reply', id: m.id, ok: true, result: side.status() });
+          return;
+        case 'trackers':
+          side.trackers?.(m.states);
+          return;
+        case 'stop':
+          await stop('asked by the main process');
+          return;
+        case 'init':
+          return; // only the first one counts
+      }
+    };
+
+    channel.onMessage((m) => {
+      if (m.t === 'init' && !side && !log) {
+        log = processLogger(m.options, native, SYSLOG_IDENT[role]);
+        const ctx: ChildContext = { init: m, options: m.options, log, native, channel };
+        build(ctx).then(
+          async (s) => {
+            side = s;
+            await channel.send({ t: 'ready' });
+            for (const q of queued.splice(0)) await handle(q);
+            if (stopping === undefined && process.connected === false) void stop('the main process is gone');
+          },
+          (e: unknown) => {
+            log?.error(`${role} process cannot start: ${e instanceof Error ? e.message : String(e)}`);
+            resolveExit(1);
+          },
+        );
+        return;
+      }
+      if (m.t === 'stop' && !side) {
+        void stop('asked by the main process');
+        return;
+      }
+      void handle(m);
+    });
+    channel.onDisconnect(() => void stop('the main process is gone'));
+
+    const forward = (sig: ForwardedSignal) => () => void channel.send({ t: 'signal', sig });
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGHUP', forward('SIGHUP'));
+    process.on('SIGUSR1', forward('SIGUSR1'));
+    process.on('SIGUSR2', forward('SIGUSR2'));
+    const jsonFd = native.signalFd(native.sigrtmin() + 2);
+    native.watchRef(native.watch(jsonFd, WATCH_RAW, forward('JSON')), false);
+    process.on('unhandledRejection', (e) => log?.error(`BUG: unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  });
+}
