@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
     title = 'failover: node1 crashes';
     const killedAt = Date.now();
-    peers.get(1)!.signal('SIGKILL');
+    peers.get(1)!.crash();
     await lab.linkSet(1, 'down');
     unplugged.add(1);
     peers.set(1, undefined);
