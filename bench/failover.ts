@@ -31,7 +31,6 @@
  *
  * Root only; everything runs inside the labs' namespaces and is torn down.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,6 +39,9 @@ import { startPeer, type Peer, type PeerKind } from '../test/e2e/harness/peers';
 import { conf, instance, masterDownMs, skewMs } from '../test/e2e/harness/conf';
 import { advertsFrom, vrrpFrames, type VrrpFrame } from '../test/e2e/harness/frames';
 import { descendants as processTree, killTree } from '../test/e2e/harness/proctree';
+import {
+  busyPct, CLK_TCK, cpuNs, cpuTicks, cpuTotals, fmt, gitCommit, keepalivedVersion, log, mb, mdTable, percentile, pssKb, r1, r3, readFileOr, REPO, sleep, stats, statusKb, table, type Stats,
+} from './lib';
 
 // ---------------------------------------------------------------- options
 
@@ -52,7 +54,6 @@ interface Options {
   resources: boolean;
 }
 
-const REPO = path.resolve(__dirname, '..', '..');
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -145,7 +146,6 @@ function pairConf(host: 1 | 2, m: Mode, n: number): string {
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const STATE_RE = /\((\S+?)\) Entering (\w+) STATE/;
 
@@ -175,62 +175,8 @@ async function waitStates(peer: Peer, names: string[], state: string, from = 0, 
   );
 }
 
-function readFileOr(file: string, dflt = ''): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return dflt;
-  }
-}
 
 
-/** Median and friends; percentiles by linear interpolation between closest ranks. */
-interface Stats {
-  n: number;
-  median: number;
-  p90: number;
-  min: number;
-  max: number;
-  mean: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const r = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(r);
-  const hi = Math.ceil(r);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (r - lo);
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  return {
-    n: s.length,
-    median: percentile(s, 50),
-    p90: percentile(s, 90),
-    min: s[0] ?? NaN,
-    max: s[s.length - 1] ?? NaN,
-    mean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN,
-  };
-}
-
-const r1 = (x: number): number => Math.round(x * 10) / 10;
-const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-
-/** Whole-machine CPU busy fraction over a window, from /proc/stat (noise indicator). */
-function cpuTotals(): { busy: number; total: number } {
-  const f = readFileOr('/proc/stat').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = (f[3] ?? 0) + (f[4] ?? 0);
-  const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-function busyPct(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
-  return b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : NaN;
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
-}
 
 // ---------------------------------------------------------------- pair
 
@@ -535,43 +481,6 @@ interface ResourceRun {
   startToSettledMs: number;
 }
 
-const CLK_TCK = ((): number => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function cpuTicks(pid: number): number {
-  const s = readFileOr(`/proc/${pid}/stat`);
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  // Fields after the comm start at field 3 (state): utime is field 14, stime 15.
-  return Number(f[11]) + Number(f[12]);
-}
-
-/** On-CPU time (ns) of every thread of the process: schedstat's first field, summed. */
-function cpuNs(pid: number): number {
-  let sum = 0;
-  let tids: string[] = [];
-  try {
-    tids = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return NaN;
-  }
-  for (const t of tids) sum += Number(readFileOr(`/proc/${pid}/task/${t}/schedstat`, '0').split(' ')[0]) || 0;
-  return sum;
-}
-
-function statusKb(pid: number, key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileOr(`/proc/${pid}/status`));
-  return m ? Number(m[1]) : NaN;
-}
-
-function pssKb(pid: number): number {
-  const m = /^Pss:\s+(\d+)/m.exec(readFileOr(`/proc/${pid}/smaps_rollup`));
-  return m ? Number(m[1]) : NaN;
-}
 
 function roleOf(peer: Peer, pid: number): string {
   if (peer.kind === 'kts') return pid === peer.pid ? 'main' : 'child';
@@ -700,20 +609,6 @@ const RESOURCE_CASES: ResourceCase[] = [
 
 // ---------------------------------------------------------------- report
 
-function fmt(x: number, d = 1): string {
-  return Number.isFinite(x) ? x.toFixed(d) : '-';
-}
-const mb = (kb: number): string => fmt(kb / 1024, 1);
-
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
-}
-
-function mdTable(rows: string[][]): string {
-  const line = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [line(rows[0]), line(rows[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.slice(1).map(line)].join('\n');
-}
 
 const EVENT_LABEL: Record<Event, string> = { kill9: 'kill -9 failover', sigterm: 'SIGTERM handover' };
 const MODE_LABEL: Record<Mode['key'], string> = { 'v2-1s': 'VRRPv2 1 s', 'v3-0.1s': 'VRRPv3 0.1 s' };
@@ -819,19 +714,6 @@ function ratioRows(rr: ResourceRatio[], runs: ResourceRun[]): string[][] {
   return rows;
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** `keepalived --version` prints to stderr. */
-function keepalivedVersion(): string {
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim() || 'unknown';
-}
 
 // ---------------------------------------------------------------- main
 
