@@ -15,6 +15,9 @@ import { controlRequest } from '../../../src/daemon/main/control';
 import type { DaemonStatusView } from '../../../src/daemon/status';
 import { killTree } from './proctree';
 import { type ExecResult, type Lab, waitFor } from './netns';
+import { childPid, childPidNow, nsenterArgs, PID_NS } from './pidns';
+
+export { PID_NS } from './pidns';
 
 export type PeerKind = 'kts' | 'keepalived';
 
@@ -35,6 +38,14 @@ export interface StartOptions {
    * is the daemon's.
    */
   pidNamespace?: boolean;
+  /**
+   * Run inside an existing PID namespace, the one of this pid (e.g.
+   * HostPidNamespace.initPid: a database and the daemon in one namespace),
+   * with `nsenter -t <pid> -p -m`. The peer's pid is then nsenter's;
+   * innerPid() is the daemon's, and signal() goes to the daemon (nsenter
+   * forwards none).
+   */
+  pidNamespaceOf?: number;
   /** Environment additions. */
   env?: NodeJS.ProcessEnv;
 }
@@ -52,6 +63,8 @@ export class Peer {
     readonly dir: string,
     readonly confFile: string,
     readonly proc: ChildProcess,
+    /** Signals go to the daemon under proc (nsenter), not to proc. */
+    private readonly signalInner = false,
   ) {
     for (const s of [proc.stdout, proc.stderr]) {
       if (!s) continue;
@@ -74,18 +87,15 @@ export class Peer {
     return this.proc.pid;
   }
 
-  /** With `pidNamespace`: the daemon's pid as the machine sees it (unshare's child). */
+  /** With `pidNamespace` / `pidNamespaceOf`: the daemon's pid as the machine sees it (unshare's / nsenter's child). */
   async innerPid(): Promise<number> {
-    return waitFor(() => {
-      const kids = fs.readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-      return kids[0];
-    }, { timeoutMs: 5000, what: `the daemon under unshare ${this.pid}` });
+    return childPid(this.pid, `the daemon under ${this.pid}`);
   }
 
-  /** With `pidNamespace`: runs `cmd` in this host's network, PID and mount namespaces (nsenter). */
+  /** With `pidNamespace` / `pidNamespaceOf`: runs `cmd` in this host's network, PID and mount namespaces (nsenter). */
   async execInPidNs(cmd: string[], o: { check?: boolean } = {}): Promise<ExecResult> {
     const inner = await this.innerPid();
-    return this.lab.exec(this.host, ['nsenter', '-t', String(inner), '-p', '-m', ...cmd], o);
+    return this.lab.exec(this.host, [...nsenterArgs(inner), ...cmd], o);
   }
 
   /** The pid of a child process from its pid file (keepalived's -r / -c), once it is written. */
@@ -182,7 +192,9 @@ export class Peer {
   }
 
   signal(sig: NodeJS.Signals): void {
-    this.proc.kill(sig);
+    const inner = this.signalInner && !this.exitInfo ? childPidNow(this.pid) : undefined;
+    if (inner !== undefined) process.kill(inner, sig);
+    else this.proc.kill(sig);
   }
 
   /** Resolves when the process has exited (rejects after timeoutMs). */
@@ -211,8 +223,11 @@ export class Peer {
   }
 }
 
-/** A PID namespace of its own whose processes all die with it (unshare's child is its pid 1). */
-export const PID_NS = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
+/** The command line that runs `cmd` as the options say: alone, in a PID namespace of its own, or in an existing one. */
+function wrap(cmd: string[], o: StartOptions): string[] {
+  if (o.pidNamespaceOf !== undefined) return [...nsenterArgs(o.pidNamespaceOf), ...cmd];
+  return o.pidNamespace ? [...PID_NS, ...cmd] : cmd;
+}
 
 function peerDir(lab: Lab, host: number, kind: PeerKind): string {
   const dir = path.join(lab.dir, `${kind}-h${host}-${Math.random().toString(16).slice(2, 6)}`);
@@ -232,8 +247,8 @@ export function startKts(lab: Lab, host: number, conf: string, o: StartOptions =
     ...(o.args ?? []),
   ];
   const cmd = [process.execPath, ...args];
-  const proc = lab.spawn(host, o.pidNamespace ? [...PID_NS, ...cmd] : cmd, { env: { ...process.env, ...o.env } });
-  return new Peer(lab, host, 'kts', dir, confFile, proc);
+  const proc = lab.spawn(host, wrap(cmd, o), { env: { ...process.env, ...o.env } });
+  return new Peer(lab, host, 'kts', dir, confFile, proc, o.pidNamespaceOf !== undefined);
 }
 
 /** Starts Debian's keepalived (VRRP only) in host `host` with `conf`. */
@@ -246,8 +261,8 @@ export function startKeepalived(lab: Lab, host: number, conf: string, o: StartOp
     '-p', path.join(dir, 'keepalived.pid'), '-r', path.join(dir, 'vrrp.pid'), '-c', path.join(dir, 'checkers.pid'),
     ...(o.args ?? []),
   ];
-  const proc = lab.spawn(host, o.pidNamespace ? [...PID_NS, ...args] : args, { env: { ...process.env, ...o.env } });
-  return new Peer(lab, host, 'keepalived', dir, confFile, proc);
+  const proc = lab.spawn(host, wrap(args, o), { env: { ...process.env, ...o.env } });
+  return new Peer(lab, host, 'keepalived', dir, confFile, proc, o.pidNamespaceOf !== undefined);
 }
 
 export function startPeer(kind: PeerKind, lab: Lab, host: number, conf: string, o: StartOptions = {}): Peer {
