@@ -118,19 +118,52 @@ export function closest(word: string, candidates: string[]): string | undefined 
 
 /**
  * Allowed distance: a quarter of the word, at least 2. Only candidates of
- * about the same length are compared, each with a distance computation that
- * gives up beyond the best so far, so a long or odd word costs little.
+ * about the same length and with about the same letters (the bag distance,
+ * a lower bound of the edit distance) are compared, each with a distance
+ * computation that gives up beyond the best so far, so a long or odd word
+ * costs little.
  */
 function closestIn(lowerWord: string, candidates: string[], lower: string[]): string | undefined {
+  if (lowerWord.length > MAX_WORD) return undefined;
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(lowerWord.length / 4)) + 1;
   for (let i = 0; i < candidates.length; i++) {
-    if (Math.abs(lower[i].length - lowerWord.length) >= bestD) continue;
-    const d = editDistance(lowerWord, lower[i], bestD - 1);
+    const c = lower[i];
+    if (Math.abs(c.length - lowerWord.length) >= bestD || c.length > MAX_WORD) continue;
+    if (bagDistance(lowerWord, c) >= bestD) continue;
+    const d = editDistance(lowerWord, c, bestD - 1);
     if (d < bestD) { bestD = d; best = candidates[i]; }
   }
   return best;
 }
+
+/** Longest word a suggestion is looked for (keywords are shorter than 64). */
+const MAX_WORD = 255;
+const bag = new Int32Array(65536);
+
+/** max(letters of a not in b, letters of b not in a), counted with multiplicity: at most the edit distance. */
+function bagDistance(a: string, b: string): number {
+  for (let i = 0; i < a.length; i++) bag[a.charCodeAt(i)]++;
+  for (let i = 0; i < b.length; i++) bag[b.charCodeAt(i)]--;
+  let plus = 0;
+  let minus = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (bag[c] > 0) plus += bag[c];
+    else if (bag[c] < 0) minus -= bag[c];
+    bag[c] = 0;
+  }
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i);
+    if (bag[c] < 0) minus -= bag[c];
+    bag[c] = 0;
+  }
+  return Math.max(plus, minus);
+}
+
+/** Two rows for editDistance, reused (no allocation per comparison). */
+let rowA = new Int32Array(MAX_WORD + 2);
+let rowB = new Int32Array(MAX_WORD + 2);
 
 /**
  * Levenshtein distance of `a` and `b`; with `max`, any distance above `max`
@@ -139,23 +172,33 @@ function closestIn(lowerWord: string, candidates: string[], lower: string[]): st
  */
 export function editDistance(a: string, b: string, max = Math.max(a.length, b.length)): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  if (b.length + 2 > rowA.length) {
+    rowA = new Int32Array(b.length + 2);
+    rowB = new Int32Array(b.length + 2);
+  }
   const big = max + 1;
-  let prev = new Array<number>(b.length + 1);
-  let cur = new Array<number>(b.length + 1);
+  let prev = rowA;
+  let cur = rowB;
   for (let j = 0; j <= b.length; j++) prev[j] = j <= max ? j : big;
   for (let i = 1; i <= a.length; i++) {
     const lo = Math.max(1, i - max);
     const hi = Math.min(b.length, i + max);
-    cur.fill(big);
-    cur[0] = i <= max ? i : big;
-    let rowMin = cur[0];
+    // Outside the band a cell counts as "too far": the left edge and the cell after the right one.
+    cur[lo - 1] = lo === 1 && i <= max ? i : big;
+    if (hi < b.length) cur[hi + 1] = big;
+    let rowMin = cur[lo - 1];
+    const ai = a.charCodeAt(i - 1);
     for (let j = lo; j <= hi; j++) {
-      const d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let d = prev[j - 1] + (ai === b.charCodeAt(j - 1) ? 0 : 1);
+      if (prev[j] + 1 < d) d = prev[j] + 1;
+      if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;
       cur[j] = d > big ? big : d;
       if (cur[j] < rowMin) rowMin = cur[j];
     }
     if (rowMin > max) return big;
-    [prev, cur] = [cur, prev];
+    const t = prev;
+    prev = cur;
+    cur = t;
   }
   return Math.min(prev[b.length], big);
 }
