@@ -8,7 +8,7 @@ import type { VipConfig } from './address';
 import type { Loc } from './diagnostics';
 import type {
   GlobalConfig, KeepalivedConfig, ScriptCommand, SyncGroupConfig, TrackFileConfig, TrackProcessConfig, TrackRef,
-  VrrpInstanceConfig, VrrpScriptConfig,
+  VirtualServerGroupConfig, VrrpInstanceConfig, VrrpScriptConfig,
 } from './model';
 import type { RootBuilder } from './parse';
 import { fileCheckRefs, groupVsWithoutProtocol } from './sections/check';
@@ -51,8 +51,10 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, global, cx);
   trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
   resolveFileChecks(r, names.files, cx);
+  const groups = new Map<string, VirtualServerGroupConfig>();
+  for (const g of r.virtualServerGroups) if (!groups.has(g.name)) groups.set(g.name, g);
   for (const vs of r.virtualServers) {
-    const g = groupVsWithoutProtocol.has(vs) ? r.virtualServerGroups.find((x) => x.name === vs.group) : undefined;
+    const g = groupVsWithoutProtocol.has(vs) && vs.group !== undefined ? groups.get(vs.group) : undefined;
     if (g && g.entries.some((e) => e.address !== undefined)) {
       // check_data.c: a group with address ranges needs a protocol like an address service.
       cx.diags.warn('W_VS_NO_PROTOCOL', vs.loc, `Virtual server [${vs.group}]: no protocol set - defaulting to UDP`);
@@ -305,9 +307,15 @@ function checkDuplicateVrids(instances: VrrpInstanceConfig[], vridLocs: Map<Vrrp
   }
   const conflicts: Array<[VrrpInstanceConfig, VrrpInstanceConfig]> = [];
   for (const same of buckets.values()) {
-    for (let j = 1; j < same.length; j++) {
-      const other = firstConflict(same, j);
-      if (other) conflicts.push([other, same[j]]);
+    // Each instance's first conflict is the earliest instance sharing one of its keys (a multicast
+    // group, or a unicast source and peer), found through an index instead of all earlier pairs.
+    const firstWith = new Map<string, number>();
+    for (let j = 0; j < same.length; j++) {
+      const keys = conflictKeys(same[j]);
+      let first = Infinity;
+      for (const k of keys) first = Math.min(first, firstWith.get(k) ?? Infinity);
+      if (first !== Infinity) conflicts.push([same[first], same[j]]);
+      for (const k of keys) if (!firstWith.has(k)) firstWith.set(k, j);
     }
   }
   // Report in configuration order.
@@ -322,20 +330,13 @@ function checkDuplicateVrids(instances: VrrpInstanceConfig[], vridLocs: Map<Vrrp
   }
 }
 
-/** The first instance before `same[j]` (same interface, family and VRID) it conflicts with. */
-function firstConflict(same: VrrpInstanceConfig[], j: number): VrrpInstanceConfig | undefined {
-  const b = same[j];
-  const unicast = b.unicastPeer.length > 0;
-  for (let i = 0; i < j; i++) {
-    const a = same[i];
-    if ((a.unicastPeer.length > 0) !== unicast) continue;
-    if (unicast) {
-      if ((a.unicastSrcIp ?? '') !== (b.unicastSrcIp ?? '')) continue;
-      if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.address === p.address))) continue;
-    } else if (a.mcastDstIp !== b.mcastDstIp) continue;
-    return a;
-  }
-  return undefined;
+/**
+ * What two instances of one VRID bucket must share to conflict: the multicast
+ * group, or (unicast) the source address and a peer.
+ */
+function conflictKeys(b: VrrpInstanceConfig): string[] {
+  if (b.unicastPeer.length === 0) return [`m|${b.mcastDstIp ?? ''}`];
+  return b.unicastPeer.map((p) => `u|${b.unicastSrcIp ?? ''}|${p.address}`);
 }
 
 /**

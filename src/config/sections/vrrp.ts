@@ -174,10 +174,11 @@ type TrackField = 'trackInterface' | 'trackScript' | 'trackFile' | 'trackProcess
 export function trackHandler<B extends Record<TrackField, TrackRef[]> & { name: string }>(field: TrackField): Handler<B> {
   const rules = TRACK_RULES[field];
   return block<B>((children, _n, b, cx) => {
+    const names = new Set(b[field].map((r) => r.name));
     for (const c of children) {
       const ref = readTrackLine(c, b.name, rules, cx);
       if (!ref) continue;
-      if (b[field].some((r) => r.name === ref.name)) {
+      if (names.has(ref.name)) {
         cx.diags.warn('W_DUPLICATE_TRACK', c.loc, `(${b.name}) duplicate ${rules.what} ${ref.name} - ignoring`);
         continue;
       }
@@ -186,6 +187,7 @@ export function trackHandler<B extends Record<TrackField, TrackRef[]> & { name: 
       if (field === 'trackInterface' && !checkInterface(ref.name, ref.loc, 'track_interface', cx) && !cx.dynamicInterfaces) continue;
       (cx.refSeq ??= new Map()).set(ref, cx.seq ?? 0);
       b[field].push(ref);
+      names.add(ref.name);
     }
   });
 }
