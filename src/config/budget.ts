@@ -31,6 +31,8 @@ export interface Limits {
   includeOpens: number;
   /** Characters read from configuration files, in total (E_BUDGET_INPUT_SIZE). */
   inputSize: number;
+  /** Lines read from configuration files, in total, a file read twice counting twice (E_BUDGET_INPUT_LINES). */
+  inputLines: number;
   /** Length of an include pattern (PATH_MAX) (E_BUDGET_GLOB). */
   globPatternLength: number;
   /** Patterns one include's `{a,b}` braces expand to (E_BUDGET_GLOB). */
@@ -56,6 +58,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   includeDepth: 32,
   includeOpens: 4_096,
   inputSize: 64 * MIB,
+  inputLines: 2_000_000,
   globPatternLength: 4_096,
   globAlternatives: 1_024,
   globWork: 10_000_000,
@@ -74,6 +77,7 @@ export const BUDGET_CODES: Readonly<Record<keyof Limits, string>> = Object.freez
   includeDepth: 'E_BUDGET_INCLUDE_DEPTH',
   includeOpens: 'E_BUDGET_INCLUDES',
   inputSize: 'E_BUDGET_INPUT_SIZE',
+  inputLines: 'E_BUDGET_INPUT_LINES',
   globPatternLength: 'E_BUDGET_GLOB',
   globAlternatives: 'E_BUDGET_GLOB',
   globWork: 'E_BUDGET_GLOB',

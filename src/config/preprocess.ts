@@ -146,6 +146,9 @@ export class Preprocessor {
   private generatorRuns = 0;
   private includeOpens = 0;
   private inputChars = 0;
+  private inputLines = 0;
+  /** The input-lines budget ran out: nothing more is read. */
+  private stopped = false;
   /** The expansion budget that ran out: expansions in progress are abandoned, new ones refused. */
   private expansionSpent: 'expandedSize' | 'expandedLines' | undefined;
   private generatorSpent = false;
@@ -205,6 +208,10 @@ export class Preprocessor {
 
   /** One unit of work for the frame on top of the stack. */
   private step(): void {
+    if (this.stopped) {
+      this.stack.length = 0;
+      return;
+    }
     const top = this.stack[this.stack.length - 1];
     switch (top.kind) {
       case 'file': {
@@ -251,6 +258,11 @@ export class Preprocessor {
     if (end < 0) end = text.length;
     f.pos = end + 1;
     const line = f.line++;
+    if (++this.inputLines > this.limits.inputLines) {
+      this.report('inputLines', { file: f.file, line, col: 1 }, `More than ${this.limits.inputLines} lines read - the rest of the configuration is ignored`);
+      this.stopped = true;
+      return null;
+    }
     if (f.nul < start && f.nul !== Infinity) {
       const n = text.indexOf('\0', start);
       f.nul = n < 0 ? Infinity : n;
