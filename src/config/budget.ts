@@ -58,7 +58,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   includeDepth: 32,
   includeOpens: 4_096,
   inputSize: 64 * MIB,
-  inputLines: 2_000_000,
+  inputLines: 1_000_000,
   globPatternLength: 4_096,
   globAlternatives: 1_024,
   globWork: 10_000_000,
