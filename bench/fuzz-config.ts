@@ -14,8 +14,9 @@
  * files including each other.
  *
  * Inputs run in a worker thread with a 256 MB heap limit and a watchdog:
- * an exception, an input over 2 s (or no answer at all) and a worker that
- * runs out of memory are failures, each saved with its seed and index to a
+ * an exception, an input over 2 s (twice: a slow input is timed again, as
+ * wall time is noisy on a shared machine), no answer at all, and a worker
+ * that runs out of memory are failures, each saved with its seed and index to a
  * JSON file (replay one with --replay FILE). Input i of seed S is always the
  * same input.
  *
@@ -529,7 +530,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     while (next < o.inputs) {
       const index = next++;
       const tree = makeInput(corpus, o.seed, index);
-      const r = await slot.run(index, tree, o.seed ^ index);
+      let r = await slot.run(index, tree, o.seed ^ index);
+      // Wall time on a shared machine is noisy: a slow input is timed once more, the faster run counts.
+      if (typeof r !== 'string' && !r.error && r.ms > timeoutMs) {
+        const again = await slot.run(index, tree, o.seed ^ index);
+        if (typeof again === 'string' || again.error || again.ms < r.ms) r = again;
+      }
       s.inputs++;
       if (s.inputs % step === 0) o.progress?.(`${s.inputs} inputs, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       if (typeof r === 'string') {
