@@ -1,7 +1,8 @@
 /**
  * A short run of bench/fuzz-config.ts (issue 10): 4,000 mutated
  * configurations through what `keepalived-ts -t` does, each in a worker with
- * a 256 MB heap and a 2 s watchdog. Any exception, hang or memory blow-up
+ * a 256 MB heap, a 2 s limit (the worker's CPU time) and a watchdog. Any
+ * exception, hang or memory blow-up
  * fails the test and names the saved input (replay it with
  * `node dist/bench/fuzz-config.js --replay FILE`). The seed is fixed, so
  * the inputs are the same on every run.
