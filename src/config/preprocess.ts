@@ -107,6 +107,8 @@ interface IncludeFrame {
 
 type Frame = FileFrame | LinesFrame | GenFrame | IncludeFrame;
 
+type ExpansionBudget = 'expandedSize' | 'expandedLines' | 'generatorIterations';
+
 const NAME_START = /[A-Za-z_]/;
 const BUILTINS = new Set(['_PWD', '_INSTANCE', '_HASH', '_BANG', '_RANDOM']);
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -140,10 +142,8 @@ export class Preprocessor {
   private readonly included = new Set<string>();
   private readonly glob: GlobWork;
   private pendingDef: Def | undefined;
-  // Spent so far, against this.limits.
-  private expandedChars = 0;
-  private expandedPieces = 0;
-  private generatorRuns = 0;
+  /** Spent so far of the budgets expansions pay from (see spend()). */
+  private readonly spent: Record<ExpansionBudget, number> = { expandedSize: 0, expandedLines: 0, generatorIterations: 0 };
   private includeOpens = 0;
   private inputChars = 0;
   private inputLines = 0;
@@ -247,8 +247,9 @@ export class Preprocessor {
 
   /**
    * The next physical line of a file: undefined at the end, null for a line
-   * over the length budget (reported and skipped). As keepalived reads it:
-   * the line ends at the first NUL, trailing CRs are dropped.
+   * a budget refuses (reported; over the length budget it is skipped, over
+   * the lines budget reading stops). As keepalived reads it: the line ends
+   * at the first NUL, trailing CRs are dropped.
    */
   private nextPhysical(f: FileFrame): SrcLine | null | undefined {
     const text = f.text;
@@ -281,10 +282,9 @@ export class Preprocessor {
    * out the error is reported at `at` (and expansions stop where that budget
    * is theirs).
    */
-  private spend(budget: 'expandedSize' | 'expandedLines' | 'generatorIterations', n: number, at: Loc): boolean {
-    const key = budget === 'expandedSize' ? 'expandedChars' : budget === 'expandedLines' ? 'expandedPieces' : 'generatorRuns';
-    this[key] += n;
-    if (this[key] <= this.limits[budget]) return false;
+  private spend(budget: ExpansionBudget, n: number, at: Loc): boolean {
+    this.spent[budget] += n;
+    if (this.spent[budget] <= this.limits[budget]) return false;
     if (budget === 'generatorIterations') {
       if (!this.generatorSpent) this.report(budget, at, `Generators ran more than ${this.limits[budget]} times - the rest is not generated`);
       this.generatorSpent = true;
