@@ -14,6 +14,7 @@ import type { KeepalivedConfig } from '../config/model';
 import type { Logger } from '../core/log';
 import { WATCH_RAW, type KtsNative } from '../native';
 import { processLogger } from './logging';
+import { applyTuning, tuningFor } from './process-tuning';
 import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type ToChild, type TrackerState } from './protocol';
 
 /** One side (VRRP or checkers) as the child runs it. */
@@ -88,6 +89,9 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     channel.onMessage((m) => {
       if (m.t === 'init' && !side && !log) {
         log = processLogger(m.options, native, SYSLOG_IDENT[role]);
+        const t = tuningFor(role, m.config.global);
+        for (const w of t.warnings) log.warn(w);
+        applyTuning(native, t.tuning, log, role);
         const ctx: ChildContext = { init: m, options: m.options, log, native, channel };
         build(ctx).then(
           async (s) => {

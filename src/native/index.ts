@@ -87,6 +87,16 @@ export interface KtsNative {
   timerfdOpen(): number;
   /** Arm the timerfd to fire once at the absolute CLOCK_MONOTONIC time `atMs`; `atMs <= 0` disarms it. */
   timerfdSet(fd: number, atMs: number): void;
+  /** sched_setscheduler(tid, OTHER 0 | FIFO 1 | RR 2, priority) with SCHED_RESET_ON_FORK. */
+  setScheduler(tid: number, policy: 0 | 1 | 2, priority: number): void;
+  /** setpriority(PRIO_PROCESS, tid, nice): one thread on Linux. */
+  setNice(tid: number, nice: number): void;
+  /** RLIMIT_RTTIME (soft = hard), microseconds. */
+  setRttimeLimit(us: number): void;
+  /** mlockall(MCL_CURRENT | MCL_FUTURE). */
+  lockMemory(): void;
+  /** sched_setaffinity(tid, cpus). */
+  setAffinity(tid: number, cpus: readonly number[]): void;
   /** prctl(PR_SET_NAME): the calling thread's name (/proc/PID/comm for the main thread), at most 15 bytes. */
   setProcessName(name: string): void;
   /** execv(2) with the process's environment: replaces the image, keeps the pid; returns only by throwing. */

@@ -36,7 +36,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -929,6 +932,72 @@ static napi_value js_timerfd_set(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* ---------- scheduling (keepalived's vrrp_rt_priority, vrrp_priority, vrrp_no_swap, vrrp_cpu_affinity, vrrp_rlimit_rttime) ---------- */
+
+/*
+ * setScheduler(tid, policy, priority): policy 0 = SCHED_OTHER, 1 = SCHED_FIFO,
+ * 2 = SCHED_RR; always with SCHED_RESET_ON_FORK, so processes and threads
+ * created later (ip, nft, worker threads) run at normal priority.
+ */
+static napi_value js_set_scheduler(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t tid, policy, prio;
+  if (!arg_int(env, argv[0], &tid) || !arg_int(env, argv[1], &policy) || !arg_int(env, argv[2], &prio) || policy < 0 || policy > 2)
+    return throw_arg(env, "setScheduler(tid, policy 0|1|2, priority)");
+  int pol = policy == 0 ? SCHED_OTHER : policy == 1 ? SCHED_FIFO : SCHED_RR;
+  struct sched_param sp;
+  memset(&sp, 0, sizeof sp);
+  sp.sched_priority = policy == 0 ? 0 : prio;
+  if (sched_setscheduler(tid, pol | SCHED_RESET_ON_FORK, &sp) < 0) return throw_errno(env, errno, "sched_setscheduler");
+  return undef(env);
+}
+
+/* setNice(tid, nice): setpriority(PRIO_PROCESS, tid, nice) - on Linux, one thread. */
+static napi_value js_set_nice(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t tid, nice;
+  if (!arg_int(env, argv[0], &tid) || !arg_int(env, argv[1], &nice)) return throw_arg(env, "setNice(tid, nice)");
+  if (setpriority(PRIO_PROCESS, (id_t)tid, nice) < 0) return throw_errno(env, errno, "setpriority");
+  return undef(env);
+}
+
+/* setRttimeLimit(us): RLIMIT_RTTIME soft and hard (CPU time of a realtime task between blocking system calls). */
+static napi_value js_set_rttime_limit(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  double us;
+  if (napi_get_value_double(env, argv[0], &us) != napi_ok || us <= 0) return throw_arg(env, "setRttimeLimit(microseconds)");
+  struct rlimit rl = {(rlim_t)us, (rlim_t)us};
+  if (setrlimit(RLIMIT_RTTIME, &rl) < 0) return throw_errno(env, errno, "setrlimit");
+  return undef(env);
+}
+
+/* lockMemory(): mlockall(MCL_CURRENT | MCL_FUTURE) (keepalived's *_no_swap). */
+static napi_value js_lock_memory(napi_env env, napi_callback_info info) {
+  if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) return throw_errno(env, errno, "mlockall");
+  return undef(env);
+}
+
+/* setAffinity(tid, cpus[]): sched_setaffinity. */
+static napi_value js_set_affinity(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t tid;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (!arg_int(env, argv[0], &tid) || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &n) != napi_ok || n == 0)
+    return throw_arg(env, "setAffinity(tid, cpus)");
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    int32_t cpu;
+    if (napi_get_element(env, argv[1], i, &el) != napi_ok || !arg_int(env, el, &cpu) || cpu < 0 || cpu >= CPU_SETSIZE)
+      return throw_arg(env, "setAffinity: cpus must be CPU numbers");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) return throw_errno(env, errno, "sched_setaffinity");
+  return undef(env);
+}
+
 /* ---------- process identity (pkill/killall/pidof keepalived) ---------- */
 
 /* setProcessName(name): the calling thread's name, /proc/self/comm for the main thread (15 bytes). */
@@ -1036,6 +1105,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerfdOpen", NULL, js_timerfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerfdSet", NULL, js_timerfd_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setScheduler", NULL, js_set_scheduler, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setNice", NULL, js_set_nice, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRttimeLimit", NULL, js_set_rttime_limit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lockMemory", NULL, js_lock_memory, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setAffinity", NULL, js_set_affinity, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"execv", NULL, js_execv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixDgramSend", NULL, js_unix_dgram_send, NULL, NULL, NULL, napi_enumerable, NULL},
