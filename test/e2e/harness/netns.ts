@@ -61,6 +61,12 @@ export interface CaptureOptions {
   ifname?: string;
   /** tcpdump filter expression words, e.g. ['arp'] or ['icmp6']. */
   filter?: string[];
+  /**
+   * Run tcpdump at realtime priority with a 32 MB buffer: on a saturated
+   * machine a normal-priority tcpdump loses frames, which would read as
+   * gaps in what was sent.
+   */
+  realtime?: boolean;
 }
 
 export interface CaptureResult {
@@ -321,7 +327,9 @@ export class Lab {
     const where = opts.host ?? 'switch';
     const ifname = opts.ifname ?? (where === 'switch' ? 'br0' : 'eth0');
     const file = path.join(this.tmp, `cap-${randomBytes(3).toString('hex')}.pcap`);
-    const child = this.spawn(where, ['tcpdump', '--immediate-mode', '-Z', 'root', '-i', ifname, '-U', '-nn', '-s', '0', '-w', file, ...(opts.filter ?? [])]);
+    const rt = opts.realtime ? ['chrt', '-r', '50'] : [];
+    const buf = opts.realtime ? ['-B', '32768'] : [];
+    const child = this.spawn(where, [...rt, 'tcpdump', '--immediate-mode', ...buf, '-Z', 'root', '-i', ifname, '-U', '-nn', '-s', '0', '-w', file, ...(opts.filter ?? [])]);
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);
