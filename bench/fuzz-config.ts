@@ -250,9 +250,16 @@ function linesOf(t: string): string[] {
   return t.split('\n');
 }
 
-/** `ls` with `items` inserted at `i` (no spread into arguments: items may be 100,000 lines). */
+/**
+ * `ls` with `items` inserted at `i`, as many of them as keep the text under
+ * MAX_INPUT (no spread into arguments: items may be 100,000 lines).
+ */
 function inserted(ls: string[], i: number, items: string[]): string[] {
-  return ls.slice(0, i).concat(items, ls.slice(i));
+  let room = MAX_INPUT;
+  for (const l of ls) room -= l.length + 1;
+  let n = 0;
+  while (n < items.length && room - (items[n].length + 1) >= 0) room -= items[n++].length + 1;
+  return ls.slice(0, i).concat(items.slice(0, n), ls.slice(i));
 }
 
 /** A chain of n parameters, each twice the previous one. */
