@@ -13,7 +13,10 @@
 export interface Limits {
   /** Characters of one line, as read or after parameter substitution (E_BUDGET_LINE_LENGTH). */
   lineLength: number;
-  /** Characters produced by parameter substitution and generators, in total (E_BUDGET_EXPANDED_SIZE). */
+  /**
+   * Characters produced by parameter substitution and generators (each
+   * generator run its template line), in total (E_BUDGET_EXPANDED_SIZE).
+   */
   expandedSize: number;
   /**
    * Lines a multi-line parameter expands to, plus the line pieces (keyword
@@ -21,6 +24,8 @@ export interface Limits {
    * (E_BUDGET_EXPANDED_LINES).
    */
   expandedLines: number;
+  /** Words (tokens) of all lines, read or expanded, in total (E_BUDGET_WORDS). */
+  words: number;
   /** `~SEQ` / `~LST` iterations, in total, whether or not they emit a line (E_BUDGET_GENERATOR). */
   generatorIterations: number;
   /** Nesting of parameter expansions and generators inside one line (E_BUDGET_EXPANSION_DEPTH). */
@@ -53,6 +58,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   lineLength: 65_536,
   expandedSize: 32 * MIB,
   expandedLines: 200_000,
+  words: 2_000_000,
   generatorIterations: 100_000,
   expansionDepth: 64,
   includeDepth: 32,
@@ -72,6 +78,7 @@ export const BUDGET_CODES: Readonly<Record<keyof Limits, string>> = Object.freez
   lineLength: 'E_BUDGET_LINE_LENGTH',
   expandedSize: 'E_BUDGET_EXPANDED_SIZE',
   expandedLines: 'E_BUDGET_EXPANDED_LINES',
+  words: 'E_BUDGET_WORDS',
   generatorIterations: 'E_BUDGET_GENERATOR',
   expansionDepth: 'E_BUDGET_EXPANSION_DEPTH',
   includeDepth: 'E_BUDGET_INCLUDE_DEPTH',

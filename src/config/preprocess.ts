@@ -147,7 +147,8 @@ export class Preprocessor {
   private includeOpens = 0;
   private inputChars = 0;
   private inputLines = 0;
-  /** The input-lines budget ran out: nothing more is read. */
+  private words = 0;
+  /** The input-lines or words budget ran out: nothing more is read. */
   private stopped = false;
   /** The expansion budget that ran out: expansions in progress are abandoned, new ones refused. */
   private expansionSpent: 'expandedSize' | 'expandedLines' | undefined;
@@ -230,7 +231,8 @@ export class Preprocessor {
         return;
       case 'gen':
         if (top.next >= top.spec.count || this.expansionSpent || this.generatorSpent) this.stack.pop();
-        else if (this.spend('generatorIterations', 1, top.at)) this.stack.pop();
+        // Each run produces its template line again: it pays for its length, substituted or not.
+        else if (this.spend('generatorIterations', 1, top.at) || this.spend('expandedSize', top.tpl.text.length, top.at)) this.stack.pop();
         else {
           for (const [name, value] of top.spec.assign(top.next++)) {
             this.defs.set(name, { lines: [{ text: value, file: top.tpl.file, line: top.tpl.line, cols: 1 }], multiline: false });
@@ -594,6 +596,13 @@ export class Preprocessor {
       if (t.unmatchedQuote) this.diags.warn('W_UNMATCHED_QUOTE', t.unmatchedQuote, `Unmatched quote: '${p.text}'`);
       if (t.tokens.length === 0) continue;
       if (expanded && this.spend('expandedLines', 1, locAt(p, 0))) return;
+      // Words are what the later stages spend their time on (and the garbage collector most).
+      this.words += t.tokens.length;
+      if (this.words > this.limits.words) {
+        this.report('words', locAt(p, 0), `More than ${this.limits.words} words in the configuration - the rest is ignored`);
+        this.stopped = true;
+        return;
+      }
       if (this.opts.onPiece) this.opts.onPiece(t.tokens, p.text);
       else this.pieces.push({ tokens: t.tokens, raw: p.text, loc: t.tokens[0].loc });
     }

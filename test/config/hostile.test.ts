@@ -291,10 +291,21 @@ test('input size: a file that would take the total over the budget is E_BUDGET_I
 test('input lines: a file read once per include line still stops at 1,000,000 lines read, with E_BUDGET_INPUT_LINES', () => {
   const tree: Record<string, string> = { [ROOT]: 'include m/*.conf' };
   // 4 files including each other: each is read once per include line (5 times), 5 x 4 x 100,000 lines.
-  for (let k = 0; k < 4; k++) tree[`/etc/keepalived/m/f${k}.conf`] = `include *.conf\n${'vrrp_instance V {\n'.repeat(100_000)}`;
+  for (let k = 0; k < 4; k++) tree[`/etc/keepalived/m/f${k}.conf`] = `include *.conf\n${'x\n'.repeat(100_000)}`;
   const r = bounded('input lines', () => parseFiles(tree, ROOT));
   assert.equal(at(r, 'E_BUDGET_INPUT_LINES').length, 1);
   assert.match(r.diagnostics.find((d) => d.code === 'E_BUDGET_INPUT_LINES')!.message, /More than 1000000 lines read/);
+});
+
+test('words: 2,000,000 words in all, expanded or read, then E_BUDGET_WORDS and reading stops', () => {
+  // A ~SEQ of a 30,000-word template (found by fuzz-config: 6 s, nearly all garbage collection).
+  const r = bounded('words', () => parse(['global_defs {', `~SEQ(i, 1, 99999) ${'x '.repeat(30_000)}`, '}', AFTER].join('\n')));
+  assert.deepEqual(at(r, 'E_BUDGET_WORDS'), ['keepalived.conf:2']);
+  assert.notEqual(r.config.global.routerId, 'after', 'reading stopped');
+  // Without a generator the template's length is paid per run: a long line without $ is no way around the budget.
+  const spaces = bounded('long template', () => parse(['global_defs {', `~SEQ(i, 1, 99999) protocol${' '.repeat(60_000)}x`, '}', AFTER].join('\n')));
+  assert.deepEqual(at(spaces, 'E_BUDGET_EXPANDED_SIZE'), ['keepalived.conf:2']);
+  assert.ok(readOn(spaces));
 });
 
 test('every budget has its own E_BUDGET_ code (the diagnostics summary is a warning)', () => {
@@ -302,6 +313,6 @@ test('every budget has its own E_BUDGET_ code (the diagnostics summary is a warn
   assert.deepEqual([...codes].sort(), [
     'E_BUDGET_BLOCK_DEPTH', 'E_BUDGET_EXPANDED_LINES', 'E_BUDGET_EXPANDED_SIZE', 'E_BUDGET_EXPANSION_DEPTH', 'E_BUDGET_GENERATOR',
     'E_BUDGET_GLOB', 'E_BUDGET_INCLUDES', 'E_BUDGET_INCLUDE_DEPTH', 'E_BUDGET_INPUT_LINES', 'E_BUDGET_INPUT_SIZE', 'E_BUDGET_LINE_LENGTH',
-    'W_DIAGNOSTICS_SUPPRESSED',
+    'E_BUDGET_WORDS', 'W_DIAGNOSTICS_SUPPRESSED',
   ]);
 });
