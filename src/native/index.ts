@@ -19,6 +19,14 @@ export interface NativePacket {
   ifindex: number;
 }
 
+/** Opaque handle of an absorb or a repeat. */
+export type NativeFastHandle = { readonly __kts_fast: unique symbol };
+export interface NativeFastState {
+  count: number;
+  lastAt: number;
+  nextAt: number;
+}
+
 /** Opaque libuv poll handle returned by watch(). */
 export type WatchHandle = { readonly __kts_watch: unique symbol };
 
@@ -81,6 +89,24 @@ export interface KtsNative {
   syslogOpen(ident: string, facility: number): void;
   /** syslog(priority, "%s", message). */
   syslog(priority: number, message: string): void;
+  /**
+   * The steady-state fast path (see kts_native.c): absorb packets identical to
+   * one accepted on a VRRP watch, restarting a silence deadline; `cb` once at
+   * silence.
+   */
+  absorbStart(
+    watch: WatchHandle, family: 4 | 6, src: string, ttl: number, ifindex: number, payload: Buffer,
+    firstDeadline: number, silenceMs: number, cb: (s: NativeFastState) => void,
+  ): NativeFastHandle;
+  absorbPeek(h: NativeFastHandle): NativeFastState;
+  absorbStop(h: NativeFastHandle): NativeFastState;
+  /** Send `payload` to every dst at absolute deadlines; `onError` once if a send fails. */
+  repeatStart(
+    fd: number, family: 4 | 6, dsts: readonly string[], ifindex: number, payload: Buffer,
+    firstAt: number, intervalMs: number, onError: (e: NativeError, s: NativeFastState) => void,
+  ): NativeFastHandle;
+  repeatPeek(h: NativeFastHandle): NativeFastState;
+  repeatStop(h: NativeFastHandle): NativeFastState;
   /** CLOCK_MONOTONIC in milliseconds (fractional). */
   monotonicMs(): number;
   /** A non-blocking CLOCK_MONOTONIC timerfd (watch it with kind 1). */
@@ -108,7 +134,7 @@ export interface KtsNative {
 export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
 
 const ADDON = path.join('build', 'Release', 'kts_native.node');
-const EXPECTED_ABI = 3;
+const EXPECTED_ABI = 4;
 
 /** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
 function candidates(): string[] {

@@ -411,6 +411,7 @@ typedef struct {
   int fd;
   int kind;
   int closed;
+  struct absorb_s *absorbs;
   unsigned char buf[RECV_BUF];
 } watch_t;
 
@@ -443,8 +444,37 @@ static napi_value packet_object(napi_env env, napi_value data, napi_value src, n
 }
 
 /*
+ * The steady-state fast path (see absorb / repeat below): a receive watch
+ * may hold "absorb" entries, each the exact bytes of an advert the VRRP
+ * process already accepted. A packet identical to one (same source, TTL,
+ * interface and payload) is counted and restarts that entry's silence timer
+ * in C, without waking JavaScript.
+ */
+typedef struct absorb_s absorb_t;
+
+static double mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A parsed VRRP datagram (pointers into the watch's buffer). */
+typedef struct {
+  int af;
+  unsigned char src[16];
+  unsigned char dst[16];
+  int has_dst;
+  int ttl;
+  int ifindex;
+  const unsigned char *payload;
+  size_t len;
+} pkt_t;
+
+static int absorb_match(watch_t *w, const pkt_t *p);
+
+/*
  * Reads one datagram. Returns 1 with *out set, 0 on EAGAIN, 0 with *out set to
- * an Error on failure, -1 to skip (malformed).
+ * an Error on failure, -1 to skip (malformed, or absorbed by the fast path).
  */
 static int read_one(napi_env env, watch_t *w, napi_value *out) {
   if (w->kind == WATCH_TIMER) {
@@ -487,41 +517,53 @@ static int read_one(napi_env env, watch_t *w, napi_value *out) {
     napi_create_buffer_copy(env, n, w->buf, NULL, out);
     return 1;
   }
-  int ttl = -1, ifindex = 0;
-  napi_value data, src, dst = NULL;
+  pkt_t p;
+  memset(&p, 0, sizeof p);
+  p.ttl = -1;
   if (w->kind == WATCH_VRRP4) {
     /* A raw IPv4 socket delivers the IP header: strip it, take TTL and dst from it. */
     if (n < 20) return -1;
     size_t ihl = (size_t)(w->buf[0] & 0x0f) * 4;
     if ((w->buf[0] >> 4) != 4 || ihl < 20 || ihl > (size_t)n) return -1;
-    ttl = w->buf[8];
-    src = addr_text(env, AF_INET, w->buf + 12);
-    dst = addr_text(env, AF_INET, w->buf + 16);
+    p.af = AF_INET;
+    p.ttl = w->buf[8];
+    memcpy(p.src, w->buf + 12, 4);
+    memcpy(p.dst, w->buf + 16, 4);
+    p.has_dst = 1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         struct in_pktinfo pi;
         memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        ifindex = pi.ipi_ifindex;
+        p.ifindex = pi.ipi_ifindex;
       }
-    napi_create_buffer_copy(env, n - ihl, w->buf + ihl, NULL, &data);
+    p.payload = w->buf + ihl;
+    p.len = (size_t)n - ihl;
   } else {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&from;
-    src = addr_text(env, AF_INET6, &s6->sin6_addr);
+    p.af = AF_INET6;
+    memcpy(p.src, &s6->sin6_addr, 16);
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != IPPROTO_IPV6) continue;
       if (c->cmsg_type == IPV6_PKTINFO) {
         struct in6_pktinfo pi;
         memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        ifindex = pi.ipi6_ifindex;
-        dst = addr_text(env, AF_INET6, &pi.ipi6_addr);
+        p.ifindex = pi.ipi6_ifindex;
+        memcpy(p.dst, &pi.ipi6_addr, 16);
+        p.has_dst = 1;
       } else if (c->cmsg_type == IPV6_HOPLIMIT) {
-        memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+        memcpy(&p.ttl, CMSG_DATA(c), sizeof p.ttl);
       }
     }
-    if (dst == NULL) napi_create_string_utf8(env, "", 0, &dst);
-    napi_create_buffer_copy(env, n, w->buf, NULL, &data);
+    p.payload = w->buf;
+    p.len = (size_t)n;
   }
-  *out = packet_object(env, data, src, dst, ttl, ifindex);
+  if (absorb_match(w, &p)) return -1;
+  napi_value data, src, dst;
+  src = addr_text(env, p.af, p.src);
+  if (p.has_dst) dst = addr_text(env, p.af, p.dst);
+  else napi_create_string_utf8(env, "", 0, &dst);
+  napi_create_buffer_copy(env, p.len, p.payload, NULL, &data);
+  *out = packet_object(env, data, src, dst, p.ttl, p.ifindex);
   return 1;
 }
 
@@ -564,9 +606,12 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
+static void absorb_detach_all(watch_t *w);
+
 static void watch_stop(napi_env env, watch_t *w) {
   if (w->closed) return;
   w->closed = 1;
+  absorb_detach_all(w);
   uv_poll_stop(&w->poll);
   napi_delete_reference(env, w->cb);
   napi_async_destroy(env, w->actx);
@@ -890,6 +935,384 @@ static napi_value js_syslog(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* ---------- the steady-state fast path: absorb (BACKUP) and repeat (MASTER) ---------- */
+
+/*
+ * A VRRP process in a steady state does the same thing 100 times a second:
+ * a BACKUP receives the same advert from its master and restarts its
+ * Master_Down_Timer; a MASTER sends the same advert every interval. Waking
+ * JavaScript for each costs a Node process far more CPU than keepalived's C
+ * loop (~80 µs per wake-up here), so the VRRP process hands these steady
+ * states to C:
+ *  - absorb: packets byte-identical to one the state machine accepted are
+ *    counted, and each restarts a silence deadline; JavaScript is called only
+ *    when no such packet came for `silenceMs` (its Master_Down_Interval), or
+ *    sees any other packet as before;
+ *  - repeat: one advert sent at absolute deadlines every `intervalMs`.
+ * Either is stopped by JavaScript before anything else happens to the
+ * instance; stop returns the count and the times, which the state machine
+ * then takes in as if it had seen each event itself.
+ */
+
+struct absorb_s {
+  absorb_t *next;
+  watch_t *w; /* NULL once the watch closed */
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+  int af;
+  unsigned char src[16];
+  int ttl;
+  int ifindex;
+  unsigned char *payload;
+  size_t len;
+  double silence_ms;
+  double deadline;
+  double last_at;
+  double count;
+  int fired;
+  int stopped;
+  int tfd;
+  uv_poll_t poll;
+};
+
+static void arm_abs(int tfd, double at_ms) {
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  double secs = at_ms / 1e3;
+  its.it_value.tv_sec = (time_t)secs;
+  its.it_value.tv_nsec = (long)((secs - (double)its.it_value.tv_sec) * 1e9);
+  if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1;
+  timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int absorb_match(watch_t *w, const pkt_t *p) {
+  for (absorb_t *a = w->absorbs; a; a = a->next) {
+    if (a->fired || a->af != p->af || a->ttl != p->ttl || a->ifindex != p->ifindex || a->len != p->len) continue;
+    if (memcmp(a->src, p->src, p->af == AF_INET ? 4 : 16) != 0 || memcmp(a->payload, p->payload, p->len) != 0) continue;
+    a->last_at = mono_ms();
+    a->count += 1;
+    a->deadline = a->last_at + a->silence_ms;
+    arm_abs(a->tfd, a->deadline);
+    return 1;
+  }
+  return 0;
+}
+
+static void absorb_unlink(absorb_t *a) {
+  if (!a->w) return;
+  for (absorb_t **pp = &a->w->absorbs; *pp; pp = &(*pp)->next)
+    if (*pp == a) {
+      *pp = a->next;
+      break;
+    }
+  a->w = NULL;
+}
+
+static void absorb_detach_all(watch_t *w) {
+  for (absorb_t *a = w->absorbs, *next; a; a = next) {
+    next = a->next;
+    a->w = NULL;
+    a->fired = 1;
+  }
+  w->absorbs = NULL;
+}
+
+static napi_value fast_state(napi_env env, double count, double last_at, double next_at) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "count", num(env, count));
+  napi_set_named_property(env, o, "lastAt", num(env, last_at));
+  napi_set_named_property(env, o, "nextAt", num(env, next_at));
+  return o;
+}
+
+static void on_absorb_timer(uv_poll_t *h, int status, int events) {
+  absorb_t *a = h->data;
+  uint64_t x;
+  ssize_t r = read(a->tfd, &x, sizeof x);
+  (void)r;
+  if (a->fired || a->stopped) return;
+  if (mono_ms() + 0.001 < a->deadline) return; /* re-armed meanwhile */
+  a->fired = 1;
+  napi_env env = a->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, arg = fast_state(env, a->count, a->last_at, a->deadline); /* stop() returns the same count */
+  napi_get_reference_value(env, a->cb, &cb);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, a->actx, recv, cb, 1, &arg, NULL) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    napi_fatal_exception(env, e);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void absorb_closed(uv_handle_t *h) {
+  absorb_t *a = h->data;
+  close(a->tfd);
+  free(a->payload);
+  free(a);
+}
+
+static absorb_t *absorb_arg(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+/*
+ * absorbStart(watch, family, src, ttl, ifindex, payload, firstDeadline, silenceMs, cb): handle.
+ * cb({count, lastAt, nextAt}) once, when nothing identical came for silenceMs.
+ */
+static napi_value js_absorb_start(napi_env env, napi_callback_info info) {
+  GET_ARGS(9);
+  void *wp = NULL;
+  int32_t family, ttl, ifindex;
+  char src[INET6_ADDRSTRLEN + 1];
+  void *data;
+  size_t len;
+  double first, silence;
+  napi_valuetype t;
+  if (napi_get_value_external(env, argv[0], &wp) != napi_ok || !arg_int(env, argv[1], &family) || !arg_str(env, argv[2], src, sizeof src) ||
+      !arg_int(env, argv[3], &ttl) || !arg_int(env, argv[4], &ifindex) || napi_get_buffer_info(env, argv[5], &data, &len) != napi_ok ||
+      napi_get_value_double(env, argv[6], &first) != napi_ok || napi_get_value_double(env, argv[7], &silence) != napi_ok ||
+      napi_typeof(env, argv[8], &t) != napi_ok || t != napi_function || len == 0 || len > RECV_BUF)
+    return throw_arg(env, "absorbStart(watch, family, src, ttl, ifindex, payload, firstDeadline, silenceMs, cb)");
+  watch_t *w = wp;
+  if (w->closed || (w->kind != WATCH_VRRP4 && w->kind != WATCH_VRRP6)) return throw_arg(env, "absorbStart: not an open VRRP watch");
+  absorb_t *a = calloc(1, sizeof *a);
+  if (!a) return throw_errno(env, ENOMEM, "calloc");
+  a->af = family == 4 ? AF_INET : AF_INET6;
+  if (inet_pton(a->af, src, a->src) != 1) {
+    free(a);
+    return throw_arg(env, "absorbStart: src is not an address of that family");
+  }
+  a->payload = malloc(len);
+  a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (!a->payload || a->tfd < 0) {
+    int err = a->payload ? errno : ENOMEM;
+    if (a->tfd >= 0) close(a->tfd);
+    free(a->payload);
+    free(a);
+    return throw_errno(env, err, "absorbStart");
+  }
+  memcpy(a->payload, data, len);
+  a->len = len;
+  a->ttl = ttl;
+  a->ifindex = ifindex;
+  a->silence_ms = silence;
+  a->deadline = first;
+  a->env = env;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_poll_init(loop, &a->poll, a->tfd);
+  a->poll.data = a;
+  uv_unref((uv_handle_t *)&a->poll);
+  napi_value name;
+  napi_create_string_utf8(env, "kts_native.absorb", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &a->actx);
+  napi_create_reference(env, argv[8], 1, &a->cb);
+  uv_poll_start(&a->poll, UV_READABLE, on_absorb_timer);
+  arm_abs(a->tfd, first);
+  a->w = w;
+  a->next = w->absorbs;
+  w->absorbs = a;
+  napi_value ext;
+  napi_create_external(env, a, NULL, NULL, &ext);
+  return ext;
+}
+
+/* absorbPeek(handle): {count, lastAt, nextAt} counted since the last peek; keeps absorbing. */
+static napi_value js_absorb_peek(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  absorb_t *a = absorb_arg(env, argv[0]);
+  if (!a || a->stopped) return throw_arg(env, "absorbPeek(handle): not a running absorb");
+  napi_value st = fast_state(env, a->count, a->last_at, a->deadline);
+  a->count = 0;
+  return st;
+}
+
+/* absorbStop(handle): {count, lastAt, nextAt} since the last peek; the handle is dead afterwards. Idempotent. */
+static napi_value js_absorb_stop(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  absorb_t *a = absorb_arg(env, argv[0]);
+  if (!a) return throw_arg(env, "absorbStop(handle)");
+  if (a->stopped) return fast_state(env, 0, a->last_at, a->deadline);
+  napi_value st = fast_state(env, a->count, a->last_at, a->deadline);
+  a->stopped = 1;
+  absorb_unlink(a);
+  uv_poll_stop(&a->poll);
+  napi_delete_reference(env, a->cb);
+  napi_async_destroy(env, a->actx);
+  uv_close((uv_handle_t *)&a->poll, absorb_closed);
+  return st;
+}
+
+#define MAX_REPEAT_DST 64
+
+typedef struct {
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+  int fd;
+  struct sockaddr_storage dst[MAX_REPEAT_DST];
+  socklen_t dlen[MAX_REPEAT_DST];
+  int ndst;
+  unsigned char *payload;
+  size_t len;
+  double interval_ms;
+  double next_at;
+  double last_at;
+  double count;
+  int stopped;
+  int failed;
+  int tfd;
+  uv_poll_t poll;
+} repeat_t;
+
+static void on_repeat_timer(uv_poll_t *h, int status, int events) {
+  repeat_t *r = h->data;
+  uint64_t x;
+  ssize_t rr = read(r->tfd, &x, sizeof x);
+  (void)rr;
+  if (r->stopped || r->failed) return;
+  double now = mono_ms();
+  if (now + 0.001 < r->next_at) return;
+  int err = 0;
+  for (int i = 0; i < r->ndst; i++) {
+    ssize_t n;
+    do n = sendto(r->fd, r->payload, r->len, 0, (struct sockaddr *)&r->dst[i], r->dlen[i]);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && !err) err = errno;
+  }
+  if (err) {
+    /* Hand the advert back to JavaScript, which sends, counts and logs as usual. */
+    r->failed = 1;
+    napi_env env = r->env;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value cb, recv, args[2];
+    args[0] = make_err_value(env, err, "sendto");
+    args[1] = fast_state(env, r->count, r->last_at, r->next_at); /* stop() returns the same count */
+    napi_get_reference_value(env, r->cb, &cb);
+    napi_get_global(env, &recv);
+    if (napi_make_callback(env, r->actx, recv, cb, 2, args, NULL) == napi_pending_exception) {
+      napi_value e;
+      napi_get_and_clear_last_exception(env, &e);
+      napi_fatal_exception(env, e);
+    }
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  r->count += 1;
+  r->last_at = now;
+  r->next_at += r->interval_ms;
+  if (r->next_at <= now) r->next_at = now + r->interval_ms;
+  arm_abs(r->tfd, r->next_at);
+}
+
+static void repeat_closed(uv_handle_t *h) {
+  repeat_t *r = h->data;
+  close(r->tfd);
+  free(r->payload);
+  free(r);
+}
+
+/*
+ * repeatStart(fd, family, dsts[], ifindex, payload, firstAt, intervalMs, onError): handle.
+ * onError(err, {count, lastAt, nextAt}) if a send fails (the repeat then stops sending).
+ */
+static napi_value js_repeat_start(napi_env env, napi_callback_info info) {
+  GET_ARGS(8);
+  int32_t fd, family, ifindex;
+  bool is_array = false;
+  uint32_t nd = 0;
+  void *data;
+  size_t len;
+  double first, interval;
+  napi_valuetype t;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &family) || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[2], &nd) != napi_ok || nd == 0 || nd > MAX_REPEAT_DST || !arg_int(env, argv[3], &ifindex) ||
+      napi_get_buffer_info(env, argv[4], &data, &len) != napi_ok || napi_get_value_double(env, argv[5], &first) != napi_ok ||
+      napi_get_value_double(env, argv[6], &interval) != napi_ok || interval < 1 || napi_typeof(env, argv[7], &t) != napi_ok ||
+      t != napi_function || len == 0)
+    return throw_arg(env, "repeatStart(fd, family, dsts, ifindex, payload, firstAt, intervalMs, onError)");
+  repeat_t *r = calloc(1, sizeof *r);
+  if (!r) return throw_errno(env, ENOMEM, "calloc");
+  for (uint32_t i = 0; i < nd; i++) {
+    napi_value el;
+    char dst[INET6_ADDRSTRLEN + 1];
+    if (napi_get_element(env, argv[2], i, &el) != napi_ok || !arg_str(env, el, dst, sizeof dst) ||
+        !parse_addr(family, dst, ifindex, &r->dst[i], &r->dlen[i])) {
+      free(r);
+      return throw_arg(env, "repeatStart: dsts must be addresses of that family");
+    }
+  }
+  r->ndst = (int)nd;
+  r->payload = malloc(len);
+  r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (!r->payload || r->tfd < 0) {
+    int err = r->payload ? errno : ENOMEM;
+    if (r->tfd >= 0) close(r->tfd);
+    free(r->payload);
+    free(r);
+    return throw_errno(env, err, "repeatStart");
+  }
+  memcpy(r->payload, data, len);
+  r->len = len;
+  r->fd = fd;
+  r->interval_ms = interval;
+  r->next_at = first;
+  r->env = env;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_poll_init(loop, &r->poll, r->tfd);
+  r->poll.data = r;
+  uv_unref((uv_handle_t *)&r->poll);
+  napi_value name;
+  napi_create_string_utf8(env, "kts_native.repeat", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &r->actx);
+  napi_create_reference(env, argv[7], 1, &r->cb);
+  uv_poll_start(&r->poll, UV_READABLE, on_repeat_timer);
+  arm_abs(r->tfd, first);
+  napi_value ext;
+  napi_create_external(env, r, NULL, NULL, &ext);
+  return ext;
+}
+
+static repeat_t *repeat_arg(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+/* repeatPeek(handle): {count, lastAt, nextAt} sent since the last peek; keeps sending. */
+static napi_value js_repeat_peek(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  repeat_t *r = repeat_arg(env, argv[0]);
+  if (!r || r->stopped) return throw_arg(env, "repeatPeek(handle): not a running repeat");
+  napi_value st = fast_state(env, r->count, r->last_at, r->next_at);
+  r->count = 0;
+  return st;
+}
+
+/* repeatStop(handle): {count, lastAt, nextAt} since the last peek; nothing more is sent. Idempotent. */
+static napi_value js_repeat_stop(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  repeat_t *r = repeat_arg(env, argv[0]);
+  if (!r) return throw_arg(env, "repeatStop(handle)");
+  if (r->stopped) return fast_state(env, 0, r->last_at, r->next_at);
+  napi_value st = fast_state(env, r->count, r->last_at, r->next_at);
+  r->stopped = 1;
+  uv_poll_stop(&r->poll);
+  napi_delete_reference(env, r->cb);
+  napi_async_destroy(env, r->actx);
+  uv_close((uv_handle_t *)&r->poll, repeat_closed);
+  return st;
+}
+
 /* ---------- monotonic timers (the VRRP clock) ---------- */
 
 /*
@@ -1105,6 +1528,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"monotonicMs", NULL, js_monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerfdOpen", NULL, js_timerfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"timerfdSet", NULL, js_timerfd_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"absorbStart", NULL, js_absorb_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"absorbPeek", NULL, js_absorb_peek, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"absorbStop", NULL, js_absorb_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"repeatStart", NULL, js_repeat_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"repeatPeek", NULL, js_repeat_peek, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"repeatStop", NULL, js_repeat_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setScheduler", NULL, js_set_scheduler, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setNice", NULL, js_set_nice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRttimeLimit", NULL, js_set_rttime_limit, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -1116,7 +1545,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value v;
-  napi_create_int32(env, 3, &v);
+  napi_create_int32(env, 4, &v);
   napi_set_named_property(env, exports, "abiVersion", v);
   return exports;
 }

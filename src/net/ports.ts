@@ -30,6 +30,42 @@ export interface VrrpTransport {
   /** Register the receiver; replaces any previous one. */
   onPacket(cb: (pkt: ReceivedPacket) => void): void;
   close(): void;
+  /** The steady-state fast path, where the transport offers one (the Linux one does). */
+  readonly fastPath?: AdvertFastPath;
+}
+
+/** What a fast-path handle did since it was started or last read. Times on the instance's clock. */
+export interface FastPathState {
+  count: number;
+  /** When the last packet was absorbed / sent (0: none yet). */
+  lastAt: number;
+  /** The silence deadline (absorb) or the next send (repeat). */
+  nextAt: number;
+}
+
+export interface FastPathHandle {
+  /** Counts since the last read, and keeps running. (A callback's state is not a read: stop() still returns its count.) */
+  peek(): FastPathState;
+  /** Counts since the last read, and stops for good. Idempotent. */
+  stop(): FastPathState;
+}
+
+/**
+ * A VRRP instance in a steady state hands the repetitive part to the
+ * transport, which does it without waking the state machine (see
+ * src/native/kts_native.c, "the steady-state fast path"):
+ *  - absorb: count packets byte-identical to `pkt` (same source, TTL,
+ *    interface, payload); each one moves a silence deadline to its arrival
+ *    plus `silenceMs`; `onSilence` is called once when the deadline passes.
+ *    Other packets reach onPacket() as usual;
+ *  - repeat: send `payload` to each of `dsts` at `firstAt` and every
+ *    `intervalMs` after (absolute deadlines); `onError` when a send fails
+ *    (the repeat then sends nothing more).
+ * The clock is the instance's (CLOCK_MONOTONIC milliseconds on Linux).
+ */
+export interface AdvertFastPath {
+  absorb(pkt: ReceivedPacket, firstDeadline: number, silenceMs: number, onSilence: (s: FastPathState) => void): FastPathHandle;
+  repeat(payload: Buffer, dsts: readonly string[], firstAt: number, intervalMs: number, onError: (e: Error, s: FastPathState) => void): FastPathHandle;
 }
 
 /** A virtual address as keepalived's `virtual_ipaddress` line describes it. */

@@ -7,7 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../core/clock';
 import { Logger } from '../core/log';
-import type { AddressManager, Announcer, Family, Firewall, IpRoute, ReceivedPacket, RouteManager, VipSpec, VrrpTransport } from '../net/ports';
+import type { AddressManager, Announcer, Family, FastPathHandle, FastPathState, Firewall, IpRoute, ReceivedPacket, RouteManager, VipSpec, VrrpTransport } from '../net/ports';
 import { AnnounceSchedule, DEFAULT_GARP, type GarpSettings } from './announce';
 import type { InstanceCheckResult, InstanceExpectation } from './codec/check';
 import type {
@@ -28,6 +28,7 @@ import {
   type FsmEvent,
   initialData,
   step,
+  type StepResult,
   type TimerName,
   type TransitionReason,
   type VrrpState,
@@ -239,6 +240,12 @@ export class VrrpInstance {
   private faultCbs: ((on: boolean) => void)[] = [];
   private lastOwnFault = false;
   private syncGate: (() => boolean) | undefined;
+  /** BACKUP steady state: identical adverts absorbed by the transport (see enterAbsorb). */
+  private absorbing: FastPathHandle | undefined;
+  /** MASTER steady state: our advert repeated by the transport (see applyAdvertTimer). */
+  private repeating: FastPathHandle | undefined;
+  /** The payloads of the last advert sent, per destination. */
+  private lastSent: { dst: string; payload: Buffer }[] = [];
 
   constructor(ports: VrrpInstancePorts) {
     const s = ports.settings;
@@ -322,6 +329,7 @@ export class VrrpInstance {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.dispatch({ type: 'shutdown' });
+      this.leaveFastPath();
       this.schedule.stop();
       for (const t of this.timers.values()) t.cancel();
       this.timers.clear();
@@ -398,6 +406,7 @@ export class VrrpInstance {
   }
 
   status(): InstanceStatus {
+    this.peekFastPath();
     const d = this.data;
     const s = this.settings;
     const faults = [...this.faultSources];
@@ -491,7 +500,76 @@ export class VrrpInstance {
       this.log.rateLimited(w, DROP_LOG_INTERVAL_MS, this.clock.now(), 'info', `(${this.name}) ${chk.details[i] ?? w} from ${pkt.src}`);
     });
     if (a.priority === 0) this.counters.pri_zero_rcvd++;
-    this.dispatch({ type: 'advert', src: pkt.src, priority: a.priority, adverIntervalMs: a.adverIntervalMs });
+    const ev: FsmEvent = { type: 'advert', src: pkt.src, priority: a.priority, adverIntervalMs: a.adverIntervalMs };
+    this.dispatch(ev);
+    if (a.priority > 0 && chk.warnings.length === 0) this.enterAbsorb(pkt, ev);
+  }
+
+  /**
+   * The steady state of a BACKUP: its master's identical adverts only restart
+   * the Master_Down_Timer. When a repeat of `ev` would change nothing but
+   * that deadline (checked by running the pure state machine on it), the
+   * transport takes the repeats over: it counts them and restarts the
+   * deadline in C, and calls back only at silence. Anything else that
+   * happens to the instance first takes the counted adverts in (leaveFastPath).
+   */
+  private enterAbsorb(pkt: ReceivedPacket, ev: FsmEvent): void {
+    const fp = this.transport.fastPath;
+    const d = this.data;
+    if (!fp || this.stopping || this.absorbing || this.repeating || this.dispatching) return;
+    if (d.state !== 'BACKUP' || d.masterDownAt === null || d.preemptAt !== null || d.wantMaster || d.masterAddress !== pkt.src) return;
+    const later = this.clock.now() + 1;
+    const again = step(this.fsmConfig, d, ev, later);
+    const silenceMs = downInterval(this.fsmConfig, d);
+    if (again.data.masterDownAt !== later + silenceMs || !sameExceptMasterDown(d, again.data)) return;
+    if (!again.effects.every((fx) => fx.type === 'armTimer' && fx.timer === 'masterDown')) return;
+    this.timers.get('masterDown')?.cancel();
+    this.timers.delete('masterDown');
+    // At silence the Master_Down_Timer has run out: the FSM takes the absorbed adverts in, then the expiry.
+    this.absorbing = fp.absorb(pkt, d.masterDownAt, silenceMs, () => this.masterDown());
+  }
+
+  /** The Master_Down_Timer ran out (JS timer, or silence on the fast path). */
+  private masterDown(): void {
+    this.dispatch({ type: 'masterDownTimer', hold: this.syncGate ? !this.syncGate() : false });
+  }
+
+  /**
+   * Stop the fast path and let the state machine take in what it did: the
+   * adverts absorbed (BACKUP) or sent (MASTER), then re-arm the JS timer for
+   * the current deadline (at silence it is due now, and fires).
+   */
+  private leaveFastPath(): void {
+    if (this.absorbing) {
+      const st = this.absorbing.stop();
+      this.absorbing = undefined;
+      this.counters.advert_rcvd += st.count;
+      if (st.count > 0) this.apply({ type: 'advertsAbsorbed', lastAt: st.lastAt });
+      this.armFromData('masterDown');
+    }
+    if (this.repeating) {
+      const st = this.repeating.stop();
+      this.repeating = undefined;
+      this.countSent(st);
+      this.apply({ type: 'advertsSent', nextAt: st.nextAt });
+      this.armFromData('advert');
+    }
+  }
+
+  /** Counters up to date without leaving the fast path (status). */
+  private peekFastPath(): void {
+    if (this.absorbing) this.counters.advert_rcvd += this.absorbing.peek().count;
+    if (this.repeating) this.countSent(this.repeating.peek());
+  }
+
+  private countSent(st: FastPathState): void {
+    this.counters.advert_sent += st.count;
+    if (this.data.effectivePriority === 0) this.counters.pri_zero_sent += st.count;
+  }
+
+  private armFromData(timer: TimerName): void {
+    const at = timer === 'advert' ? this.data.advertAt : this.data.masterDownAt;
+    if (at !== null) this.execute({ type: 'armTimer', timer, at });
   }
 
   private drop(reason: InstanceDropReason, detail: string): void {
@@ -521,20 +599,61 @@ export class VrrpInstance {
     return [...this.settings.vips, ...this.settings.excludedVips];
   }
 
-  /** Run one event through the FSM and execute its effects. Re-entrant calls are queued. */
+  /**
+   * Run one event through the FSM and execute its effects. Re-entrant calls
+   * are queued. The fast path is left first: the FSM must have seen every
+   * advert the transport absorbed or sent before anything else happens.
+   */
   private dispatch(ev: FsmEvent): void {
     this.queue.push(ev);
     if (this.dispatching) return;
     this.dispatching = true;
     try {
       for (let e = this.queue.shift(); e; e = this.queue.shift()) {
-        const r = step(this.fsmConfig, this.data, e, this.clock.now());
-        this.data = r.data;
-        for (const fx of r.effects) this.execute(fx);
+        this.leaveFastPath();
+        if (e.type === 'advertTimer') this.applyAdvertTimer(e);
+        else this.apply(e);
       }
     } finally {
       this.dispatching = false;
     }
+  }
+
+  private apply(e: FsmEvent): StepResult {
+    const r = step(this.fsmConfig, this.data, e, this.clock.now());
+    this.data = r.data;
+    for (const fx of r.effects) this.execute(fx);
+    return r;
+  }
+
+  /**
+   * The steady state of a MASTER: an advert timer that only sends our advert
+   * and sets the next deadline. After sending it, the transport repeats the
+   * same bytes at the following deadlines (in C), until anything else happens
+   * to the instance (leaveFastPath).
+   */
+  private applyAdvertTimer(e: FsmEvent): void {
+    const r = step(this.fsmConfig, this.data, e, this.clock.now());
+    this.data = r.data;
+    const fp = this.transport.fastPath;
+    const [send, arm, ...rest] = r.effects;
+    const steady = fp !== undefined && !this.stopping && rest.length === 0 && this.queue.length === 0 &&
+      send?.type === 'sendAdvert' && arm?.type === 'armTimer' && arm.timer === 'advert' && this.data.state === 'MASTER';
+    if (!steady) {
+      for (const fx of r.effects) this.execute(fx);
+      return;
+    }
+    this.execute(send);
+    const payloads = new Set(this.lastSent.map((x) => x.payload.toString('hex')));
+    if (this.lastSent.length === 0 || payloads.size !== 1) {
+      this.execute(arm); // different bytes per unicast peer (v3 pseudo-header checksums): stay in JS
+      return;
+    }
+    this.timers.get('advert')?.cancel();
+    this.timers.delete('advert');
+    this.repeating = fp.repeat(this.lastSent[0].payload, this.lastSent.map((x) => x.dst), arm.at, this.settings.advertIntervalMs, () =>
+      this.dispatch({ type: 'advertTimer' }),
+    );
   }
 
   private execute(fx: Effect): void {
@@ -547,7 +666,7 @@ export class VrrpInstance {
           if (this.timers.get(fx.timer) !== h) return; // superseded
           this.timers.delete(fx.timer);
           if (fx.timer === 'advert') this.dispatch({ type: 'advertTimer' });
-          else this.dispatch({ type: 'masterDownTimer', hold: this.syncGate ? !this.syncGate() : false });
+          else this.masterDown();
         });
         this.timers.set(fx.timer, h);
         return;
@@ -620,6 +739,7 @@ export class VrrpInstance {
       advert.authData = pass;
     }
     let sent = false;
+    this.lastSent = [];
     for (const dst of this.destinations()) {
       let payload: Buffer;
       try {
@@ -634,6 +754,7 @@ export class VrrpInstance {
         continue;
       }
       this.transport.send(payload, dst);
+      this.lastSent.push({ dst, payload });
       sent = true;
     }
     // keepalived counts one advert per vrrp_send_adv, whatever the number of unicast peers.
@@ -683,4 +804,10 @@ export class VrrpInstance {
       this.log.error(`(${this.name}) address operation failed: ${String(err)}`);
     });
   }
+}
+
+/** FSM data equal but for the Master_Down_Timer deadline (a repeated advert changed nothing else). */
+function sameExceptMasterDown(a: FsmData, b: FsmData): boolean {
+  for (const k of Object.keys(a) as (keyof FsmData)[]) if (k !== 'masterDownAt' && a[k] !== b[k]) return false;
+  return true;
 }

@@ -61,6 +61,7 @@ export class TransportPool {
       onPacket: (cb) => {
         e.byVrid.set(vrid, cb);
       },
+      fastPath: e.transport.fastPath,
       close: () => {
         if (closed) return;
         closed = true;

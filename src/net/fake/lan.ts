@@ -6,7 +6,8 @@
  * encoded VRRP payloads, delivered with TTL 255 like a real link.
  */
 import type { Clock } from '../../core/clock';
-import type { AddressManager, Announcer, Family, ReceivedPacket, VipSpec, VrrpTransport } from '../ports';
+import type { TimerHandle } from '../../core/clock';
+import type { AddressManager, AdvertFastPath, Announcer, Family, FastPathHandle, FastPathState, ReceivedPacket, VipSpec, VrrpTransport } from '../ports';
 
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
@@ -23,6 +24,8 @@ export interface FakeLanOptions {
   link?: Partial<LinkProps>;
   /** PRNG seed for losses. */
   seed?: number;
+  /** Offer the steady-state fast path on every transport, with the C code's semantics (default false). */
+  fastPath?: boolean;
 }
 
 export interface SentRecord {
@@ -67,11 +70,13 @@ export class FakeLan {
   private readonly defaults: LinkProps;
   private readonly random: () => number;
   private readonly arpOwners = new Map<string, string>();
+  readonly fastPath: boolean;
 
   constructor(
     readonly clock: Clock,
     opts: FakeLanOptions = {},
   ) {
+    this.fastPath = opts.fastPath ?? false;
     this.defaults = { loss: 0, delayMs: 1, ...opts.link };
     this.random = prng(opts.seed ?? 1);
   }
@@ -211,6 +216,10 @@ export class FakeTransport implements VrrpTransport {
   private cb: ((pkt: ReceivedPacket) => void) | undefined;
   private closed = false;
   sentCount = 0;
+  /** Packets the fast path absorbed (never reached onPacket). */
+  absorbedCount = 0;
+  private readonly absorbs = new Set<FakeAbsorb>();
+  readonly fastPath: AdvertFastPath | undefined;
 
   constructor(
     private readonly node: FakeNode,
@@ -218,6 +227,49 @@ export class FakeTransport implements VrrpTransport {
     readonly sourceAddress: string,
   ) {
     this.ifname = node.ifname;
+    this.fastPath = node.lan.fastPath ? this.makeFastPath() : undefined;
+  }
+
+  /** The fast path of src/native/kts_native.c, on the LAN's clock. */
+  private makeFastPath(): AdvertFastPath {
+    const clock = this.node.lan.clock;
+    return {
+      absorb: (pkt, firstDeadline, silenceMs, onSilence) => {
+        const a = new FakeAbsorb(clock, pkt, firstDeadline, silenceMs, onSilence, () => this.absorbs.delete(a));
+        this.absorbs.add(a);
+        return a;
+      },
+      repeat: (payload, dsts, firstAt, intervalMs) => {
+        const st: FastPathState = { count: 0, lastAt: 0, nextAt: firstAt };
+        let timer: TimerHandle | undefined;
+        let stopped = false;
+        const tick = () => {
+          if (stopped || this.closed) return;
+          const now = clock.now();
+          for (const dst of dsts) this.send(payload, dst);
+          st.count++;
+          st.lastAt = now;
+          st.nextAt += intervalMs;
+          if (st.nextAt <= now) st.nextAt = now + intervalMs;
+          timer = clock.setTimer(st.nextAt - now, tick);
+        };
+        timer = clock.setTimer(Math.max(0, firstAt - clock.now()), tick);
+        const read = (): FastPathState => {
+          const out = { ...st };
+          st.count = 0;
+          return out;
+        };
+        return {
+          peek: () => (stopped ? { count: 0, lastAt: st.lastAt, nextAt: st.nextAt } : read()),
+          stop: () => {
+            if (stopped) return { count: 0, lastAt: st.lastAt, nextAt: st.nextAt };
+            stopped = true;
+            timer?.cancel();
+            return read();
+          },
+        };
+      },
+    };
   }
 
   send(payload: Buffer, dst: string): void {
@@ -232,12 +284,75 @@ export class FakeTransport implements VrrpTransport {
 
   /** @internal */
   receive(pkt: ReceivedPacket): void {
-    if (!this.closed && this.cb) this.cb(pkt);
+    if (this.closed) return;
+    for (const a of this.absorbs) {
+      if (a.take(pkt)) {
+        this.absorbedCount++;
+        return;
+      }
+    }
+    if (this.cb) this.cb(pkt);
   }
 
   close(): void {
     this.closed = true;
     this.node.detach(this);
+  }
+}
+
+/** One absorb of the fake fast path: identical packets restart the silence deadline. */
+class FakeAbsorb implements FastPathHandle {
+  private count = 0;
+  private lastAt = 0;
+  private deadline: number;
+  private timer: TimerHandle;
+  private fired = false;
+  private stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly pkt: ReceivedPacket,
+    firstDeadline: number,
+    private readonly silenceMs: number,
+    private readonly onSilence: (s: FastPathState) => void,
+    private readonly forget: () => void,
+  ) {
+    this.deadline = firstDeadline;
+    this.timer = this.arm();
+  }
+
+  take(p: ReceivedPacket): boolean {
+    if (this.fired || this.stopped) return false;
+    const q = this.pkt;
+    if (p.src !== q.src || p.ttl !== q.ttl || p.ifindex !== q.ifindex || !p.data.equals(q.data)) return false;
+    this.count++;
+    this.lastAt = this.clock.now();
+    this.deadline = this.lastAt + this.silenceMs;
+    this.timer.cancel();
+    this.timer = this.arm();
+    return true;
+  }
+
+  private arm(): TimerHandle {
+    return this.clock.setTimer(Math.max(0, this.deadline - this.clock.now()), () => {
+      if (this.fired || this.stopped) return;
+      this.fired = true;
+      this.onSilence({ count: this.count, lastAt: this.lastAt, nextAt: this.deadline }); // stop() returns the same count
+    });
+  }
+
+  peek(): FastPathState {
+    const st = { count: this.count, lastAt: this.lastAt, nextAt: this.deadline };
+    this.count = 0;
+    return st;
+  }
+
+  stop(): FastPathState {
+    if (this.stopped) return { count: 0, lastAt: this.lastAt, nextAt: this.deadline };
+    this.stopped = true;
+    this.timer.cancel();
+    this.forget();
+    return this.peek();
   }
 }
 

@@ -30,6 +30,8 @@ export interface SimOptions {
   keepLogs?: boolean;
   /** Start every router at t = 0 (default true). */
   autostart?: boolean;
+  /** The steady-state fast path on every transport (default false). */
+  fastPath?: boolean;
 }
 
 export interface SimTransition extends TransitionEvent {
@@ -62,7 +64,7 @@ export class VrrpSim {
   private readonly logger: Logger;
 
   constructor(readonly opts: SimOptions) {
-    this.lan = new FakeLan(this.clock, { link: opts.link, seed: opts.seed });
+    this.lan = new FakeLan(this.clock, { link: opts.link, seed: opts.seed, fastPath: opts.fastPath });
     this.vrids = opts.vrids ?? [1];
     this.family = opts.family ?? 4;
     this.logger = new Logger(

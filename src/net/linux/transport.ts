@@ -15,7 +15,7 @@
 import { KtsError } from '../../core/errors';
 import { type Logger, nullLogger } from '../../core/log';
 import { requireNative, type KtsNative, type NativeError, type WatchHandle } from '../../native';
-import type { Family, ReceivedPacket, VrrpTransport } from '../ports';
+import type { AdvertFastPath, Family, FastPathHandle, ReceivedPacket, VrrpTransport } from '../ports';
 import { NetlinkSocket, canonicalIp, dumpAddresses, pickPrimary } from './netlink';
 
 export const VRRP_GROUP_V4 = '224.0.0.18';
@@ -128,6 +128,44 @@ export class RawVrrpTransport implements VrrpTransport {
       this.counters.received++;
       this.cb?.(pkt);
     });
+  }
+
+  /**
+   * The steady-state fast path in C (absorb identical adverts, repeat ours),
+   * on the native clock (CLOCK_MONOTONIC ms): use it with the TimerfdClock.
+   */
+  readonly fastPath: AdvertFastPath = {
+    absorb: (pkt, firstDeadline, silenceMs, onSilence) => {
+      const h = this.native.absorbStart(this.watchHandle, this.family, pkt.src, pkt.ttl, pkt.ifindex, pkt.data, firstDeadline, silenceMs, onSilence);
+      return this.fastHandle(h, (x) => this.native.absorbPeek(x), (x) => this.native.absorbStop(x), 'received');
+    },
+    repeat: (payload, dsts, firstAt, intervalMs, onError) => {
+      const h = this.native.repeatStart(this.sendFd, this.family, dsts, this.ifindex, payload, firstAt, intervalMs, (err, st) => {
+        this.counters.sendErrors++;
+        this.log.rateLimited(`send:${err.code}`, 10_000, Date.now(), 'warn', `VRRP send on ${this.ifname} failed: ${err.message}`);
+        onError(err, st);
+      });
+      return this.fastHandle(h, (x) => this.native.repeatPeek(x), (x) => this.native.repeatStop(x), 'sent');
+    },
+  };
+
+  private fastHandle<H>(h: H, peek: (h: H) => { count: number; lastAt: number; nextAt: number }, stop: (h: H) => { count: number; lastAt: number; nextAt: number }, counter: 'received' | 'sent'): FastPathHandle {
+    let stopped = false;
+    return {
+      peek: () => {
+        if (stopped) return { count: 0, lastAt: 0, nextAt: 0 };
+        const st = peek(h);
+        this.counters[counter] += st.count;
+        return st;
+      },
+      stop: () => {
+        if (stopped) return { count: 0, lastAt: 0, nextAt: 0 };
+        stopped = true;
+        const st = stop(h);
+        this.counters[counter] += st.count;
+        return st;
+      },
+    };
   }
 
   /** Sends one VRRP payload. Send failures are counted, logged and reported to onError(); they do not throw. */

@@ -73,7 +73,15 @@ export type FsmEvent =
   /** A sync group member became MASTER: follow it. */
   | { type: 'syncMaster' }
   /** A sync group member left MASTER for BACKUP: follow it. */
-  | { type: 'syncBackup' };
+  | { type: 'syncBackup' }
+  /**
+   * The steady-state fast path received more adverts identical to the last one
+   * this machine took in (BACKUP), the last at `lastAt`: as if each had been an
+   * `advert` event, the Master_Down_Timer restarts from the last.
+   */
+  | { type: 'advertsAbsorbed'; lastAt: number }
+  /** The fast path sent our adverts on schedule (MASTER); the next one is due at `nextAt`. */
+  | { type: 'advertsSent'; nextAt: number };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -354,6 +362,16 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
 
     case 'syncBackup':
       if (d.state === 'MASTER') s.enterBackup('sync_group', { resetInterval: false });
+      break;
+
+    case 'advertsAbsorbed':
+      if (d.state === 'BACKUP') d.masterDownAt = ev.lastAt + downInterval(c, d);
+      else s.log('error', `BUG: absorbed adverts reported in ${d.state} state`);
+      break;
+
+    case 'advertsSent':
+      if (d.state === 'MASTER') d.advertAt = ev.nextAt;
+      else s.log('error', `BUG: fast-path adverts reported in ${d.state} state`);
       break;
 
     default: {
