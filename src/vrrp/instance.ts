@@ -369,6 +369,8 @@ export class VrrpInstance {
   updateAddresses(vips: VipSpec[], excluded: VipSpec[]): void {
     const key = (v: VipSpec) => `${v.family}|${v.address}|${v.prefixLength}|${v.ifname}`;
     const before = this.allVips();
+    // The fast path holds adverts with the old address list (sent, or expected): back to JS first.
+    if (!this.dispatching) this.leaveFastPath();
     this.settings.vips = vips;
     this.settings.excludedVips = excluded;
     if (this.data.state !== 'MASTER') return;
