@@ -56,7 +56,7 @@ const MIB = 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   lineLength: 65_536,
-  expandedSize: 32 * MIB,
+  expandedSize: 16 * MIB,
   expandedLines: 200_000,
   words: 2_000_000,
   generatorIterations: 100_000,

@@ -142,6 +142,18 @@ test('$PARAM defined through itself: $A=$A loops until the round limit, $A=${A}x
   assert.deepEqual(emitted(r), ['after']);
 });
 
+test('$PARAM: 20,000 uses of a parameter that doubles to just over the line length stop at E_BUDGET_EXPANDED_SIZE (found by fuzz-config)', () => {
+  const defs = ['$D0=xy'];
+  for (let i = 1; i <= 14; i++) defs.push(`$D${i}=\${D${i - 1}}\${D${i - 1}}`);
+  const r = bounded('near the limit', () => parse([...defs, inGlobal(...Array(20_000).fill(' router_id $D14')), AFTER].join('\n')));
+  assert.deepEqual(at(r, 'E_BUDGET_LINE_LENGTH')[0], 'keepalived.conf:17');
+  // Once spent, every later line that needs expanding is refused (and reported, up to the file's 200).
+  const spent = r.diagnostics.filter((d) => d.code === 'E_BUDGET_EXPANDED_SIZE');
+  assert.match(spent[0].message, /expanded to more than 16777216 characters/);
+  assert.match(spent[1].message, /budget spent - line ignored/);
+  assert.ok(readOn(r));
+});
+
 test('$PARAM: a chain of 40 parameters that each double stops at the line length budget', () => {
   const defs = ['$P0=xx'];
   for (let i = 1; i <= 40; i++) defs.push(`$P${i}=\${P${i - 1}}\${P${i - 1}}`);
@@ -172,7 +184,7 @@ test('$PARAM: nested multi-line parameters (9 lines of the level below, 8 levels
   assert.ok(readOn(r));
 });
 
-test('$PARAM: lines that expand to more than 32 MiB in total stop at E_BUDGET_EXPANDED_SIZE', () => {
+test('$PARAM: lines that expand to more than 16 MiB in total stop at E_BUDGET_EXPANDED_SIZE', () => {
   const r = bounded('size', () => parse([`$A=${'x'.repeat(60_000)}`, 'global_defs {', '~SEQ(i, 1, 1000) $A', '}', AFTER].join('\n')));
   assert.deepEqual(at(r, 'E_BUDGET_EXPANDED_SIZE'), ['keepalived.conf:3']);
   assert.ok(readOn(r));
