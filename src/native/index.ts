@@ -129,12 +129,33 @@ export interface KtsNative {
   execv(file: string, argv: readonly string[]): never;
   /** One AF_UNIX datagram to `path` (`@name`: the abstract namespace), as sd_notify(3) sends; returns bytes sent. */
   unixDgramSend(path: string, data: Buffer): number;
+
+  /* ICMP echo (PING_CHECK): see the section in kts_native.c. */
+  /**
+   * A non-blocking ICMP (4) / ICMPv6 (6) socket with a 128 KB receive buffer:
+   * `raw` SOCK_RAW (CAP_NET_RAW; filtered to echo replies, destination
+   * unreachable and time exceeded), else an unprivileged ping socket (SOCK_DGRAM,
+   * net.ipv4.ping_group_range) bound to a kernel-chosen identifier, `ident`
+   * (-1 for raw).
+   */
+  icmpOpen(family: 4 | 6, raw: boolean): { fd: number; ident: number };
+  /**
+   * Sends one ICMP message (IPv4 raw: checksum included; ICMPv6 and ping
+   * sockets: the kernel's); `src` / `ifindex` (0: any) through IP_PKTINFO /
+   * IPV6_PKTINFO. Returns bytes sent.
+   */
+  icmpSend(fd: number, family: 4 | 6, dst: string, src: string | null, ifindex: number, msg: Buffer): number;
+  /**
+   * Received ICMP messages without IP header (`data`), `src`; IPv4 raw sockets
+   * also `dst` and `ttl` from the header (else '' and -1). unwatch() / watchRef() apply.
+   */
+  icmpWatch(fd: number, family: 4 | 6, cb: (err: NativeError | null, pkt: NativePacket) => void): WatchHandle;
 }
 
 export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
 
 const ADDON = path.join('build', 'Release', 'kts_native.node');
-const EXPECTED_ABI = 4;
+const EXPECTED_ABI = 5;
 
 /** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
 function candidates(): string[] {

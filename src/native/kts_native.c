@@ -1502,6 +1502,257 @@ static napi_value js_unix_dgram_send(napi_env env, napi_callback_info info) {
   return num(env, (double)sent);
 }
 
+/* ---------- ICMP echo (PING_CHECK) ---------- */
+
+/*
+ * One socket per family serves every PING_CHECK of the checker process
+ * (src/check/probes/ping.ts matches replies by identifier, sequence, source
+ * and payload; the echo requests are built there too).
+ *
+ *  - icmpOpen(family, raw): SOCK_RAW IPPROTO_ICMP / IPPROTO_ICMPV6 (needs
+ *    CAP_NET_RAW; sees destination-unreachable errors about our requests, and
+ *    needs no sysctl) or, raw false, an unprivileged "ping" socket (SOCK_DGRAM,
+ *    allowed by net.ipv4.ping_group_range; the kernel sets the identifier,
+ *    the socket's port, and the checksums). Non-blocking, 128 KB receive
+ *    buffer as keepalived's check_ping.c. Raw sockets get an ICMP(6)_FILTER
+ *    letting in only echo replies, destination unreachable and time exceeded.
+ *    Returns { fd, ident }: ident is the ping socket's identifier, -1 for raw.
+ *  - icmpSend(fd, family, dst, src|null, ifindex, message): one ICMP message;
+ *    `src` / `ifindex` (bindto / bind_if) per datagram through IP_PKTINFO /
+ *    IPV6_PKTINFO, so one socket serves every source. IPv4 raw: the caller's
+ *    checksum is sent as is; ICMPv6: the kernel computes it.
+ *  - icmpWatch(fd, family, cb): a watch (unwatch / watchRef apply) calling
+ *    cb(err, {data, src, dst, ttl, ifindex}) with the ICMP message only (an
+ *    IPv4 raw socket's IP header is stripped; dst and ttl come from it).
+ */
+#define KTS_SOL_RAW 255      /* <linux/icmp.h> SOL_RAW: clashes with <netinet/ip_icmp.h> */
+#define KTS_ICMP_FILTER 1    /* <linux/icmp.h> ICMP_FILTER: bit n set = drop ICMP type n */
+#define KTS_ICMP_ECHOREPLY 0
+#define KTS_ICMP_DEST_UNREACH 3
+#define KTS_ICMP_TIME_EXCEEDED 11
+#define ICMP_SOCK_RCVBUF (128 * 1024)
+
+enum icmp_watch_kind { WATCH_ICMP4_RAW = 40, WATCH_ICMP4_DGRAM = 41, WATCH_ICMP6 = 60 };
+
+static int icmp_filter_raw(int fd, int family) {
+  if (family == 4) {
+    uint32_t drop = ~((1u << KTS_ICMP_ECHOREPLY) | (1u << KTS_ICMP_DEST_UNREACH) | (1u << KTS_ICMP_TIME_EXCEEDED));
+    return setsockopt(fd, KTS_SOL_RAW, KTS_ICMP_FILTER, &drop, sizeof drop);
+  }
+  struct icmp6_filter f;
+  ICMP6_FILTER_SETBLOCKALL(&f);
+  ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+  ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+  ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+  return setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+}
+
+/* A ping socket's identifier: bound to the wildcard address, the kernel picks a free one. */
+static int icmp_ping_ident(int fd, int family) {
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len = family == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+  ss.ss_family = family == 4 ? AF_INET : AF_INET6;
+  if (bind(fd, (struct sockaddr *)&ss, len) < 0) return -1;
+  len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -1;
+  return ntohs(family == 4 ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* icmpOpen(family 4|6, raw: boolean): { fd, ident }. */
+static napi_value js_icmp_open(napi_env env, napi_callback_info info) {
+  GET_ARGS(2);
+  int32_t family;
+  bool raw;
+  if (!arg_int(env, argv[0], &family) || (family != 4 && family != 6) || napi_get_value_bool(env, argv[1], &raw) != napi_ok)
+    return throw_arg(env, "icmpOpen(family 4|6, raw)");
+  int af = family == 4 ? AF_INET : AF_INET6;
+  int proto = family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+  int fd = socket(af, (raw ? SOCK_RAW : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  if (fd < 0) return throw_errno(env, errno, raw ? "socket(SOCK_RAW)" : "socket(SOCK_DGRAM)");
+  int ident = -1;
+  const char *failed = NULL;
+  if (set_int(fd, SOL_SOCKET, SO_RCVBUF, ICMP_SOCK_RCVBUF) < 0) failed = "setsockopt(SO_RCVBUF)";
+  else if (raw && icmp_filter_raw(fd, family) < 0) failed = family == 4 ? "setsockopt(ICMP_FILTER)" : "setsockopt(ICMP6_FILTER)";
+  else if (!raw && (ident = icmp_ping_ident(fd, family)) < 0) failed = "bind";
+  if (failed) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, failed);
+  }
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "fd", num(env, fd));
+  napi_set_named_property(env, o, "ident", num(env, ident));
+  return o;
+}
+
+/* icmpSend(fd, family, dst, src|null, ifindex, message): bytes sent. */
+static napi_value js_icmp_send(napi_env env, napi_callback_info info) {
+  GET_ARGS(6);
+  int32_t fd, family, ifindex;
+  char dst[INET6_ADDRSTRLEN + 1], src[INET6_ADDRSTRLEN + 1];
+  void *data;
+  size_t len;
+  int has_src = argc >= 4 && !is_nullish(env, argv[3]);
+  if (argc < 6 || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &family) || (family != 4 && family != 6) ||
+      !arg_str(env, argv[2], dst, sizeof dst) || (has_src && !arg_str(env, argv[3], src, sizeof src)) ||
+      !arg_int(env, argv[4], &ifindex) || ifindex < 0 || napi_get_buffer_info(env, argv[5], &data, &len) != napi_ok)
+    return throw_arg(env, "icmpSend(fd, family, dst, src|null, ifindex, buffer)");
+  struct sockaddr_storage to;
+  socklen_t tolen;
+  if (!parse_addr(family, dst, ifindex, &to, &tolen)) return throw_arg(env, "icmpSend: dst is not an address of that family");
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = {data, len};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &to;
+  msg.msg_namelen = tolen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (has_src || ifindex > 0) {
+    struct cmsghdr *c = (struct cmsghdr *)ctl.buf;
+    if (family == 4) {
+      struct in_pktinfo pi;
+      memset(&pi, 0, sizeof pi);
+      pi.ipi_ifindex = ifindex;
+      if (has_src && inet_pton(AF_INET, src, &pi.ipi_spec_dst) != 1) return throw_arg(env, "icmpSend: src is not an IPv4 address");
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof pi);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      msg.msg_controllen = CMSG_SPACE(sizeof pi);
+    } else {
+      struct in6_pktinfo pi;
+      memset(&pi, 0, sizeof pi);
+      pi.ipi6_ifindex = ifindex;
+      if (has_src && inet_pton(AF_INET6, src, &pi.ipi6_addr) != 1) return throw_arg(env, "icmpSend: src is not an IPv6 address");
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof pi);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      msg.msg_controllen = CMSG_SPACE(sizeof pi);
+    }
+    msg.msg_control = ctl.buf;
+  }
+  ssize_t n;
+  do n = sendmsg(fd, &msg, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "sendmsg");
+  return num(env, (double)n);
+}
+
+/* One ICMP message off an ICMP watch: 1 with *out set, 0 at EAGAIN (or with *out an Error), -1 to skip. */
+static int icmp_read_one(napi_env env, watch_t *w, napi_value *out) {
+  struct sockaddr_storage from;
+  struct iovec iov = {w->buf, RECV_BUF};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  memset(&from, 0, sizeof from);
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  ssize_t n;
+  do n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    *out = make_err_value(env, errno, "recvmsg");
+    return 0;
+  }
+  if (msg.msg_flags & MSG_TRUNC) return -1;
+  const unsigned char *p = w->buf;
+  size_t len = (size_t)n;
+  int ttl = -1;
+  napi_value src, dst;
+  if (w->kind == WATCH_ICMP4_RAW) {
+    /* A raw IPv4 socket delivers the IP header: strip it, take source, destination and TTL from it. */
+    size_t ihl = len >= 20 ? (size_t)(p[0] & 0x0f) * 4 : 0;
+    if (len < 20 || (p[0] >> 4) != 4 || ihl < 20 || ihl > len) return -1;
+    ttl = p[8];
+    src = addr_text(env, AF_INET, p + 12);
+    dst = addr_text(env, AF_INET, p + 16);
+    p += ihl;
+    len -= ihl;
+  } else {
+    int af = w->kind == WATCH_ICMP6 ? AF_INET6 : AF_INET;
+    if (from.ss_family != af) return -1;
+    src = af == AF_INET ? addr_text(env, af, &((struct sockaddr_in *)&from)->sin_addr)
+                        : addr_text(env, af, &((struct sockaddr_in6 *)&from)->sin6_addr);
+    napi_create_string_utf8(env, "", 0, &dst);
+  }
+  napi_value data;
+  napi_create_buffer_copy(env, len, p, NULL, &data);
+  *out = packet_object(env, data, src, dst, ttl, 0);
+  return 1;
+}
+
+static void on_icmp_poll(uv_poll_t *h, int status, int events) {
+  watch_t *w = h->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (status < 0) {
+    /* libuv has stopped this poll (POLLERR): the owner reopens the socket. */
+    call_js(env, w, make_err_value(env, -status, "uv_poll"), NULL);
+  } else {
+    for (int i = 0; i < 256 && !w->closed; i++) {
+      napi_value out = NULL;
+      int r = icmp_read_one(env, w, &out);
+      if (r < 0) continue;
+      if (r == 0) {
+        if (out) call_js(env, w, out, NULL);
+        break;
+      }
+      call_js(env, w, NULL, out);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* icmpWatch(fd, family 4|6, cb): handle (stop it with unwatch before close). */
+static napi_value js_icmp_watch(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t fd, family;
+  napi_valuetype t;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &family) || (family != 4 && family != 6) ||
+      napi_typeof(env, argv[2], &t) != napi_ok || t != napi_function)
+    return throw_arg(env, "icmpWatch(fd, family 4|6, callback)");
+  int type = 0;
+  socklen_t tlen = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0) return throw_errno(env, errno, "getsockopt(SO_TYPE)");
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_arg(env, "no event loop");
+  watch_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, ENOMEM, "calloc");
+  w->env = env;
+  w->fd = fd;
+  w->kind = family == 6 ? WATCH_ICMP6 : type == SOCK_RAW ? WATCH_ICMP4_RAW : WATCH_ICMP4_DGRAM;
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc < 0) {
+    free(w);
+    return throw_errno(env, -rc, "uv_poll_init");
+  }
+  w->poll.data = w;
+  napi_value name;
+  napi_create_string_utf8(env, "kts_native.icmpWatch", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->actx);
+  napi_create_reference(env, argv[2], 1, &w->cb);
+  rc = uv_poll_start(&w->poll, UV_READABLE, on_icmp_poll);
+  if (rc < 0) {
+    watch_stop(env, w);
+    return throw_errno(env, -rc, "uv_poll_start");
+  }
+  napi_value ext;
+  napi_create_external(env, w, NULL, NULL, &ext);
+  return ext;
+}
+
 /* ---------- module ---------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -1542,10 +1793,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"execv", NULL, js_execv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unixDgramSend", NULL, js_unix_dgram_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"icmpOpen", NULL, js_icmp_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"icmpSend", NULL, js_icmp_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"icmpWatch", NULL, js_icmp_watch, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value v;
-  napi_create_int32(env, 4, &v);
+  napi_create_int32(env, 5, &v);
   napi_set_named_property(env, exports, "abiVersion", v);
   return exports;
 }
