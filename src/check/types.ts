@@ -71,6 +71,8 @@ export interface ConnTarget {
   bindto?: string;
   /** `bind_port`: source port. */
   bindPort?: number;
+  /** `bind_if`: the interface to send through (PING_CHECK; needed for link-local addresses). */
+  bindIf?: string;
 }
 
 export interface UrlSpec {
@@ -129,7 +131,7 @@ export type ProbeSpec =
       gid?: number;
     }
   | { type: 'DNS_CHECK'; target: ConnTarget; dnsType?: DnsType; name?: string }
-  | { type: 'PING_CHECK'; target: ConnTarget; pingPath?: string }
+  | { type: 'PING_CHECK'; target: ConnTarget }
   | {
       type: 'UDP_CHECK';
       target: ConnTarget;

@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
-import { runProbe } from '../../src/check/probes';
+import { probePort, runProbe } from '../../src/check/probes';
+import { internetChecksum } from '../../src/check/probes/icmp';
+import { Pinger } from '../../src/check/probes/ping';
 import { buildHttpRequest } from '../../src/check/probes/http';
 import { encodeDnsQuery } from '../../src/check/probes/dns';
 import { judgeExit, splitCommand } from '../../src/check/probes/misc';
 import { parseHexStr, udpReplyOk } from '../../src/check/probes/udp';
-import { pingArgs } from '../../src/check/probes/ping';
 import { judgeFileValue, parseTrackValue } from '../../src/check/probes/file';
 import { smtpStatus } from '../../src/check/probes/smtp';
 import type { ProbeSpec, ProbeRunOptions } from '../../src/check/types';
@@ -324,19 +325,29 @@ test('UDP_CHECK: port unreachable is down; silence is up unless require_reply; r
 });
 
 // ---------------------------------------------------------------- PING_CHECK
-test('PING_CHECK: runs ping -n -c 1 -W <s> [-I bindto] <addr>; exit 0 up, else down; no ping binary is a clear failure', async () => {
-  const log = path.join(tmp, 'ping.args');
-  const fake = path.join(tmp, 'ping');
-  fs.writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$*" >> ${log}\n[ "$(eval echo \\$$#)" = 127.0.0.1 ]\n`, { mode: 0o755 });
-  const up = await runProbe({ type: 'PING_CHECK', target: { connectIp: LO, connectPort: 0, bindto: '127.0.0.2' }, pingPath: fake }, opts(2500));
+// The echo matching is in ping.test.ts; the real socket in test/e2e/ping-check.test.ts.
+test('PING_CHECK: without the process\'s ICMP sockets it fails saying so; probePort hands them to the probe', async () => {
+  const r = await runProbe({ type: 'PING_CHECK', target: tgt(0) }, opts());
+  assert.deepEqual(r, { ok: false, detail: 'PING_CHECK unavailable: no ICMP echo socket in this process' });
+  const sent: string[] = [];
+  const pinger = new Pinger({
+    open: (family, ev) => ({
+      kind: 'raw',
+      send: (dst, msg) => {
+        sent.push(`${family} ${dst}`);
+        const reply = Buffer.from(msg);
+        reply[0] = 0;
+        reply.writeUInt16BE(0, 2);
+        reply.writeUInt16BE(internetChecksum(reply), 2);
+        setImmediate(() => ev.message({ data: reply, src: dst }));
+      },
+      close: () => {},
+    }),
+  });
+  const up = await probePort({ pinger })({ type: 'PING_CHECK', target: tgt(0) }, opts());
   assert.equal(up.ok, true, up.detail);
-  const down = await runProbe({ type: 'PING_CHECK', target: { connectIp: '127.0.0.9', connectPort: 0 }, pingPath: fake }, opts(1000));
-  assert.equal(down.ok, false);
-  assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), ['-n -c 1 -W 3 -I 127.0.0.2 127.0.0.1', '-n -c 1 -W 1 127.0.0.9']);
-  assert.deepEqual(pingArgs({ connectIp: '2001:db8::1', connectPort: 0 }, 500), ['-6', '-n', '-c', '1', '-W', '1', '2001:db8::1']);
-  const missing = await runProbe({ type: 'PING_CHECK', target: tgt(0), pingPath: path.join(tmp, 'no-such-ping') }, opts());
-  assert.equal(missing.ok, false);
-  assert.match(missing.detail, /cannot run/);
+  assert.match(up.detail, /^echo reply from 127\.0\.0\.1 \(seq \d+, [\d.]+ ms\)$/);
+  assert.deepEqual(sent, ['4 127.0.0.1']);
 });
 
 // ---------------------------------------------------------------- FILE_CHECK

@@ -176,8 +176,11 @@ function probeSpec(
   switch (ck.type) {
     case 'TCP_CHECK':
       return { spec: { type: 'TCP_CHECK', target: target(ck.connectIp, ck.connectPort) } };
-    case 'PING_CHECK':
-      return { spec: { type: 'PING_CHECK', target: target(ck.connectIp, ck.connectPort) } };
+    case 'PING_CHECK': {
+      const t = target(ck.connectIp, ck.connectPort);
+      if (ck.bindIf) t.bindIf = ck.bindIf;
+      return { spec: { type: 'PING_CHECK', target: t } };
+    }
     case 'HTTP_GET':
     case 'SSL_GET': {
       const spec: ProbeSpec = {

@@ -8,10 +8,13 @@
  */
 import type { KeepalivedConfig } from '../../config/model';
 import { SystemClock } from '../../core/clock';
+import { probePort } from '../../check/probes';
+import { Pinger } from '../../check/probes/ping';
 import { NftLvsDataPlane } from '../../net/linux';
 import type { ChildContext, ChildSide } from '../child';
 import { defaultScriptUser, idLookup } from '../users';
 import { CheckerService } from './checkers';
+import { nativeIcmpOpener } from './icmp-socket';
 
 /** Logged at start when virtual servers are configured (this kernel has no IPVS). */
 export const NFT_LVS_MESSAGE = 'IPVS not available: balancing virtual servers with nftables (lb_kind NAT only)';
@@ -21,6 +24,8 @@ export async function buildCheckerSide(ctx: ChildContext): Promise<ChildSide> {
   const config = ctx.init.config;
   const lvs = new NftLvsDataPlane(undefined, log);
   log.info(NFT_LVS_MESSAGE);
+  // PING_CHECK: one ICMP socket per family for every checker, opened on first use.
+  const pinger = new Pinger({ open: nativeIcmpOpener(() => ctx.native) });
   const service = new CheckerService(config, {
     clock: new SystemClock(),
     logger: log,
@@ -32,11 +37,15 @@ export async function buildCheckerSide(ctx: ChildContext): Promise<ChildSide> {
     scriptUser: defaultScriptUser(config, log),
     dontReleaseIpvs: options.dontReleaseIpvs,
     dataPlane: lvs,
+    probe: probePort({ pinger }),
   });
   service.start();
   return {
     reload: async (next: KeepalivedConfig) => service.reload(next),
     status: () => service.status(),
-    stop: () => service.stop(),
+    stop: async () => {
+      await service.stop();
+      pinger.close();
+    },
   };
 }
