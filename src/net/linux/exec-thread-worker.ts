@@ -12,8 +12,10 @@ interface Job {
 
 parentPort?.on('message', (j: Job) => {
   const child = execFile(j.cmd, j.args, { timeout: j.timeoutMs, maxBuffer: 4 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-    const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
+    const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
     parentPort?.postMessage({ id: j.id, code, stdout, stderr: stderr || (err && code === 1 ? err.message : '') });
   });
-  child.stdin?.end(j.input ?? '');
+  // A command that exits without reading its input (ip) makes the write fail with EPIPE: its exit status says what happened.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(j.input);
 });
