@@ -46,8 +46,8 @@ export type TrackerState =
   | { kind: 'script' | 'process'; name: string; status: ScriptStatus }
   | { kind: 'file'; name: string; value: number };
 
-/** A VRRP transition for the notifier; main adds the scripts from its configuration. */
-export type TransitionNote = Omit<VrrpTransition, 'scripts'>;
+/** A VRRP transition for the notifier; main adds the scripts from its configuration. `atMs`: wall clock. */
+export type TransitionNote = Omit<VrrpTransition, 'scripts'> & { atMs: number };
 export type VrrpEventNote = Omit<VrrpEvent, 'script'>;
 
 /** Signals a child received that the main process acts on (keepalived forwards them the other way). */

@@ -88,6 +88,9 @@ export interface VrrpTransition {
   notifyDeleted?: boolean;
   /** Resolved smtp_alert for this instance/group. */
   smtpAlert: boolean;
+  /** The state left and why (status, metrics, the live page; notifications do not use them). */
+  from?: string;
+  reason?: string;
 }
 
 export interface VrrpEvent {

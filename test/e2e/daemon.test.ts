@@ -139,7 +139,7 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     const vrrpPid = await a.childPid('vrrp');
     assert.notEqual(vrrpPid, a.pid);
     assert.equal(fs.readFileSync(`/proc/${vrrpPid}/comm`, 'utf8').trim(), 'keepalived');
-    assert.match(fs.readFileSync(`/proc/${vrrpPid}/cmdline`, 'utf8').split('\0').join(' '), /^keepalived \S*keepalived-ts --child vrrp/);
+    assert.match(fs.readFileSync(`/proc/${vrrpPid}/cmdline`, 'utf8').split('\0').join(' '), /^keepalived (--\S+ )*\S*keepalived-ts --child vrrp/);
     assert.equal(Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${vrrpPid}/status`, 'utf8'))![1]), a.pid, 'the VRRP process is a child of the main one');
     assert.equal(fs.existsSync(path.join(a.dir, 'checkers.pid')), false, 'no checker process without virtual servers');
     // `keepalived-ts --status` reads the same state over the control socket.

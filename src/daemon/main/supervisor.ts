@@ -18,9 +18,8 @@
  * Stop: ask the child to stop, wait for it, SIGKILL after a bound.
  */
 import type { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Logger } from '../../core/log';
+import { removePidFile, writePidFile } from './pidfile';
 import { Channel, Requests, type ChildRole, type FromChild, type ToChild } from '../protocol';
 
 /** keepalived's names for its children in log lines. */
@@ -44,6 +43,8 @@ export interface SupervisorDeps {
   /** false with -R: a death stops the daemon through onGiveUp. */
   respawn: boolean;
   onGiveUp(): void;
+  /** A death while not stopping (before respawn or giving up). */
+  onDeath?(pid: number, how: string): void;
 }
 
 export class ChildSupervisor {
@@ -91,7 +92,11 @@ export class ChildSupervisor {
     const channel = new Channel<ToChild, FromChild>(proc, (e) => log.debug(`${CHILD_NAME[this.role]} child: message lost: ${e.message}`));
     this.channel = channel;
     log.info(`Starting ${CHILD_NAME[this.role]} child process, pid=${proc.pid}`);
-    this.writePid(proc.pid);
+    try {
+      if (this.deps.pidFile) writePidFile(this.deps.pidFile, proc.pid!);
+    } catch (e) {
+      log.error(`${CHILD_NAME[this.role]} child process: cannot write pidfile ${this.deps.pidFile}: ${(e as Error).message}`);
+    }
     channel.onMessage((m) => {
       if (m.t === 'reply') this.requests.settle(m);
       else if (m.t === 'ready') {
@@ -149,10 +154,11 @@ export class ChildSupervisor {
     this.isReady = false;
     this.requests.failAll(`${CHILD_NAME[this.role]} child process exited`);
     this.wake();
-    this.removePid(proc.pid);
+    if (this.deps.pidFile) removePidFile(this.deps.pidFile, proc.pid);
     if (this.stopping) return;
     const { log } = this.deps;
     const how = signal ? `signal ${signal}` : `status ${code}`;
+    this.deps.onDeath?.(proc.pid ?? 0, how);
     if (!this.deps.respawn) {
       log.error(`${CHILD_NAME[this.role]} child process(${proc.pid}) died: Exiting (${how})`);
       this.deps.onGiveUp();
@@ -173,25 +179,5 @@ export class ChildSupervisor {
       this.restarts++;
       this.start(true);
     }, delay);
-  }
-
-  private writePid(pid: number | undefined): void {
-    const f = this.deps.pidFile;
-    if (!f || pid === undefined) return;
-    try {
-      fs.mkdirSync(path.dirname(f), { recursive: true });
-      fs.writeFileSync(f, `${pid}\n`);
-    } catch (e) {
-      this.deps.log.error(`${CHILD_NAME[this.role]} child process: cannot write pidfile ${f}: ${(e as Error).message}`);
-    }
-  }
-
-  private removePid(pid: number | undefined): void {
-    const f = this.deps.pidFile;
-    try {
-      if (f && fs.readFileSync(f, 'utf8').trim() === String(pid)) fs.unlinkSync(f);
-    } catch {
-      /* already gone */
-    }
   }
 }

@@ -14,9 +14,10 @@ import type { NotifyScripts, VrrpTransition, VrrpState as NotifyState } from '..
 import { VrrpInstance, type TransitionEvent } from '../../vrrp/instance';
 import { SyncGroup, type GroupTransitionEvent } from '../../vrrp/sync-group';
 import { planReload, sameConfig } from '../reload';
-import { instanceSettingsFrom, transportKeyFor, describeVip } from './settings';
+import { instanceSettingsFrom, transportKeyFor } from './settings';
 import type { DaemonStatusView, InstanceStatusView } from '../status';
-import { interfaceInput } from '../../track/priority';
+import { brokenView, instanceView } from './status-views';
+import { bindInstanceTrackers } from './instance-trackers';
 import { TrackerHub, type TrackerFactories } from '../trackers';
 import { TransportPool, type PoolKey } from './transport-pool';
 
@@ -189,7 +190,7 @@ export class Daemon {
   status(): DaemonStatusView {
     const clockToWall = (t: number | null) => (t === null ? this.startedAt : t + this.wallOffset);
     const instances: InstanceStatusView[] = [];
-    for (const r of this.running.values()) instances.push(this.instanceView(r, clockToWall));
+    for (const r of this.running.values()) instances.push(instanceView(r.cfg, r.inst.status(), clockToWall));
     for (const [name, why] of this.broken) {
       const cfg = this.config.instances.find((c) => c.name === name);
       if (cfg) instances.push(brokenView(cfg, why, this.startedAt));
@@ -263,54 +264,9 @@ export class Daemon {
   private bindTrackers(r: Running): void {
     for (const u of r.trackerUnsub.splice(0)) u();
     const group = this.config.syncGroups.find((g) => g.group.includes(r.cfg.name));
-    const refs = {
-      script: [...r.cfg.trackScript, ...(group?.trackScript ?? [])],
-      file: [...r.cfg.trackFile, ...(group?.trackFile ?? [])],
-      iface: [...r.cfg.trackInterface, ...(group?.trackInterface ?? [])],
-      process: [...r.cfg.trackProcess, ...(group?.trackProcess ?? [])],
-    };
-    const wanted = new Set([
-      ...refs.script.map((x) => `script ${x.name}`),
-      ...refs.file.map((x) => `file ${x.name}`),
-      ...refs.iface.map((x) => `interface ${x.name}`),
-      ...refs.process.map((x) => `process ${x.name}`),
-    ]);
-    for (const name of r.inst.trackerNames()) if (!wanted.has(name)) r.inst.removeTracker(name);
-    const apply = () => {
-      let pending = false;
-      for (const ref of refs.script) {
-        const s = this.hub.scriptInput(ref);
-        if (!s) continue;
-        pending ||= s.pending;
-        r.inst.setTracker(`script ${ref.name}`, s.input);
-      }
-      for (const ref of refs.file) {
-        const f = this.hub.fileInput(ref);
-        if (f) r.inst.setTracker(`file ${ref.name}`, f);
-      }
-      for (const ref of refs.process) {
-        const p = this.hub.scriptInput(ref, 'process');
-        if (!p) continue;
-        pending ||= p.pending;
-        r.inst.setTracker(`process ${ref.name}`, p.input);
-      }
-      for (const ref of refs.iface) {
-        const up = this.deps.net.links.linkState(ref.name)?.up ?? false;
-        r.inst.setTracker(`interface ${ref.name}`, interfaceInput({ weight: ref.weight ?? 0, reverse: ref.reverse }, up));
-      }
-      return pending;
-    };
-    // Link changes reach apply() through onLink; the others through the hub.
-    for (const [kind, list] of [['script', refs.script], ['file', refs.file], ['process', refs.process]] as const) {
-      for (const ref of list) {
-        r.trackerUnsub.push(this.hub.watch(kind, ref.name, () => {
-          apply();
-          this.maybeStart(r);
-        }));
-      }
-    }
-    r.applyTrackers = apply;
-    apply();
+    const b = bindInstanceTrackers(r.inst, r.cfg, group, this.hub, this.deps.net.links, () => this.maybeStart(r));
+    r.trackerUnsub.push(...b.unsubscribe);
+    r.applyTrackers = b.apply;
   }
 
   /** keepalived holds an instance in INIT until every weight-0 script has a first result. */
@@ -392,6 +348,8 @@ export class Daemon {
       scripts: this.deps.scriptsFor?.(r.cfg),
       notifyDeleted: r.cfg.notify.deleted !== undefined,
       smtpAlert: r.cfg.smtpAlert,
+      from: e.from,
+      reason: e.reason,
     });
   }
 
@@ -410,50 +368,6 @@ export class Daemon {
       smtpAlert: cfg.smtpAlert,
     });
   }
-
-  private instanceView(r: Running, toWall: (t: number | null) => number): InstanceStatusView {
-    const s = r.inst.status();
-    return {
-      ...configView(r.cfg),
-      state: s.state,
-      basePriority: s.basePriority,
-      effectivePriority: s.effectivePriority,
-      masterPriority: s.masterPriority,
-      masterAddress: s.masterAddress ?? undefined,
-      sourceAddress: s.sourceAddress,
-      masterAdverIntervalMs: s.masterAdverIntervalMs,
-      masterDownIntervalMs: s.masterDownIntervalMs,
-      lastTransitionMs: toWall(s.lastTransitionAt),
-      vipsSet: s.vipsSet,
-      faults: s.faults,
-      counters: s.counters,
-      trackers: s.trackers.map((t) => ({
-        kind: t.name.split(' ')[0],
-        name: t.name.split(' ').slice(1).join(' '),
-        ok: !('failed' in t.input) || !t.input.failed,
-        weight: t.input.weight,
-      })),
-    };
-  }
-}
-
-/** What the status says of an instance from its configuration alone (a running one overlays its state). */
-function configView(c: VrrpInstanceConfig): Omit<InstanceStatusView, 'lastTransitionMs' | 'faults' | 'counters'> {
-  return {
-    name: c.name, version: c.version, family: c.family, state: 'FAULT', ifname: c.interface, vrid: c.virtualRouterId,
-    basePriority: c.priority, effectivePriority: c.priority, masterPriority: 0, sourceAddress: '',
-    mcastGroup: c.unicastPeer.length ? undefined : c.mcastDstIp, unicastPeers: c.unicastPeer.map((p) => p.address),
-    adverIntervalMs: c.advertIntMs, masterAdverIntervalMs: c.advertIntMs, masterDownIntervalMs: 0,
-    accept: c.accept, nopreempt: c.nopreempt, preemptDelayMs: c.preemptDelayMs,
-    authType: c.authentication === undefined ? 0 : c.authentication.type === 'PASS' ? 1 : 2,
-    vips: c.virtualIpaddress.map(describeVip), vipsSet: false,
-    garp: {
-      delayMs: c.garpMasterDelayMs, repeat: c.garpMasterRepeat, refreshMs: c.garpMasterRefreshMs,
-      refreshRepeat: c.garpMasterRefreshRepeat, lowerPrioDelayMs: c.garpLowerPrioDelayMs, lowerPrioRepeat: c.garpLowerPrioRepeat,
-    },
-    lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, downTimerAdverts: c.downTimerAdverts,
-    smtpAlert: c.smtpAlert,
-  };
 }
 
 /** The configuration without what a reload can change in place. */
@@ -466,9 +380,4 @@ function inPlaceParts(c: VrrpInstanceConfig): VrrpInstanceConfig {
 
 function vipIfnames(c: VrrpInstanceConfig): Set<string> {
   return new Set([c.interface, ...c.virtualIpaddress.map((v) => v.ifname), ...c.virtualIpaddressExcluded.map((v) => v.ifname)]);
-}
-
-/** An instance that could not start (its interface or address is missing). */
-function brokenView(c: VrrpInstanceConfig, why: string, at: number): InstanceStatusView {
-  return { ...configView(c), lastTransitionMs: at, faults: [why], counters: {} };
 }

@@ -36,7 +36,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
 
   // Transitions go to the main process, which knows the scripts; nothing here waits for it.
   const notifier: NotifierPort = {
-    vrrpTransition: (t) => channel.send({ t: 'transition', note: { kind: t.kind, name: t.name, state: t.state, priority: t.priority, notifyDeleted: t.notifyDeleted, smtpAlert: t.smtpAlert } }),
+    vrrpTransition: ({ scripts: _, ...note }) => channel.send({ t: 'transition', note: { ...note, atMs: Date.now() } }),
     vrrpEvent: (e) => channel.send({ t: 'event', note: { name: e.name, event: e.event, priority: e.priority } }),
   };
 
