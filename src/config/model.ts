@@ -91,8 +91,19 @@ export interface GlobalConfig {
   dynamicInterfaces: boolean;
   startupScript?: ScriptCommand;
   shutdownScript?: ScriptCommand;
+  /** `http_listen ADDRESS [PORT]` (ours, repeatable): where /metrics and the status page listen; none by default. */
+  httpListen: HttpListen[];
   /** global_defs keywords keepalived knows that this model keeps raw. */
   other: Record<string, string[]>;
+}
+
+/** An HTTP listener of the main process (/metrics, the read-only status page). */
+export interface HttpListen {
+  /** An IPv4 or IPv6 literal: there is no default address (never 0.0.0.0 unless written). */
+  address: string;
+  /** Default 9650. */
+  port: number;
+  loc: Loc;
 }
 
 export interface TrackRef {

@@ -1,6 +1,6 @@
 /** `global_defs { ... }` (keepalived/core/global_parser.c). */
 import { parseIp } from '../address';
-import type { FifoSpec, GlobalConfig } from '../model';
+import type { FifoSpec, GlobalConfig, HttpListen } from '../model';
 import {
   arg, block, flagField, intField, msField, readInt, readScript, repeatField, secField, strField,
   type Ctx, type Handler, type Section,
@@ -39,6 +39,7 @@ export function newGlobal(hostname: string): GlobalBuilder {
     vrrpNotifyPriorityChanges: false,
     defaultInterface: 'eth0',
     dynamicInterfaces: false,
+    httpListen: [],
     other: {},
   };
 }
@@ -114,6 +115,41 @@ function vrrpIptables(n: Node, b: GlobalBuilder): void {
   if (n.args[1]) b.vrrpIptables.outChain = n.args[1].text;
 }
 
+/** The default port of `http_listen` (keepalived_exporter's, so existing scrape targets keep working). */
+export const DEFAULT_HTTP_PORT = 9650;
+
+/**
+ * `http_listen ADDRESS [PORT]` (ours): serve /metrics and the status page on
+ * ADDRESS:PORT. An address or port that cannot be used is an error at its
+ * word (a listener on the wrong address is worse than none).
+ */
+function httpListen(n: Node, b: GlobalBuilder, cx: Ctx): void {
+  const t = arg(n, 0, cx, 'address');
+  if (!t) return;
+  const ip = parseIp(t.text);
+  if (!ip) {
+    cx.diags.error('E_HTTP_LISTEN', t.loc, `http_listen: '${t.text}' is not an IPv4 or IPv6 address - no listener`);
+    return;
+  }
+  let port = DEFAULT_HTTP_PORT;
+  const p = n.args[1];
+  if (p) {
+    const v = /^\d{1,5}$/.test(p.text) ? Number(p.text) : NaN;
+    if (!(v >= 1 && v <= 65535)) {
+      cx.diags.error('E_HTTP_LISTEN', p.loc, `http_listen: port '${p.text}' is not in 1..65535 - no listener`);
+      return;
+    }
+    port = v;
+  }
+  if (n.args[2]) cx.diags.warn('W_BAD_VALUE', n.args[2].loc, `http_listen: unexpected '${n.args[2].text}' after the port - ignored`);
+  const l: HttpListen = { address: ip.address, port, loc: n.loc };
+  if (b.httpListen.some((o) => o.address === l.address && o.port === l.port)) {
+    cx.diags.warn('W_DUPLICATE_NAME', n.loc, `http_listen ${l.address} ${l.port} given twice - once is enough`);
+    return;
+  }
+  b.httpListen.push(l);
+}
+
 const notificationEmail = block<GlobalBuilder>((children, _n, b) => {
   for (const c of children) b.notificationEmail.push(c.key.text, ...c.args.map((a) => a.text));
 });
@@ -168,6 +204,7 @@ export const globalSection: Section<GlobalBuilder> = {
     dynamic_interfaces: (_n, b, cx) => { b.dynamicInterfaces = true; cx.dynamicInterfaces = true; },
     startup_script: (n, b, cx) => { b.startupScript = readScript(n, cx) ?? b.startupScript; },
     shutdown_script: (n, b, cx) => { b.shutdownScript = readScript(n, cx) ?? b.shutdownScript; },
+    http_listen: httpListen,
   },
   known: [
     'process_names', 'process_name', 'vrrp_process_name', 'checker_process_name', 'lvs_process_name', 'bfd_process_name',
