@@ -16,6 +16,10 @@ command -v pidof >/dev/null || need+=(sysvinit-utils)
 command -v unshare >/dev/null || need+=(util-linux)
 # The article's MySQL dual-master scenario (test/e2e/mysql, npm run demo:mysql): started only inside namespaces.
 command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
+# Issue 11: /metrics is checked with Prometheus's own promtool (its server never starts here: the
+# policy-rc.d below refuses it), and the status page is driven in Debian's chromium (inside namespaces).
+command -v promtool >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 echo "installing Debian packages: ${need[*]}"
