@@ -51,6 +51,9 @@ export interface InstanceStatusView {
   masterAdverIntervalMs: number;
   masterDownIntervalMs: number;
   lastTransitionMs: number; // epoch ms
+  /** The state left at the last transition, and why (the FSM's TransitionReason, e.g. master_down_timer). */
+  lastTransitionFrom?: StateName;
+  lastTransitionReason?: string;
   accept: boolean;
   nopreempt: boolean;
   preemptDelayMs: number;

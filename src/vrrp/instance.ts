@@ -200,6 +200,8 @@ export interface InstanceStatus {
   masterDownIntervalMs: number;
   /** Clock time of the last transition (null before start). */
   lastTransitionAt: number | null;
+  /** The last transition's previous state and reason (null before start). */
+  lastTransition: { from: VrrpState; reason: TransitionReason } | null;
   vipsSet: boolean;
   /** Why the instance is (or would be) in FAULT: fault sources and failing trackers. */
   faults: string[];
@@ -234,6 +236,7 @@ export class VrrpInstance {
   private queue: FsmEvent[] = [];
   private dispatching = false;
   private lastTransitionAt: number | null = null;
+  private lastTransition: { from: VrrpState; reason: TransitionReason } | null = null;
   private stopping: Promise<void> | undefined;
   private transitionCbs: ((e: TransitionEvent) => void)[] = [];
   private notifyCbs: ((e: InstanceNotifyEvent) => void)[] = [];
@@ -433,6 +436,7 @@ export class VrrpInstance {
       masterAdverIntervalMs: d.masterAdverIntervalMs,
       masterDownIntervalMs: downInterval(this.fsmConfig, d),
       lastTransitionAt: this.lastTransitionAt,
+      lastTransition: this.lastTransition,
       vipsSet: this.vipsSet,
       faults,
       ownFault: d.ownFault,
@@ -699,6 +703,7 @@ export class VrrpInstance {
         if (fx.from === 'MASTER') this.counters.release_master++;
         const at = this.clock.now();
         this.lastTransitionAt = at;
+        this.lastTransition = { from: fx.from, reason: fx.reason };
         const e: TransitionEvent = { instance: this.name, from: fx.from, to: fx.to, priority: fx.priority, reason: fx.reason, at };
         for (const cb of [...this.transitionCbs]) cb(e);
         return;

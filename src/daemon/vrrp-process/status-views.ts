@@ -21,6 +21,8 @@ export function instanceView(cfg: VrrpInstanceConfig, s: InstanceStatus, toWall:
     masterAdverIntervalMs: s.masterAdverIntervalMs,
     masterDownIntervalMs: s.masterDownIntervalMs,
     lastTransitionMs: toWall(s.lastTransitionAt),
+    lastTransitionFrom: s.lastTransition?.from,
+    lastTransitionReason: s.lastTransition?.reason,
     vipsSet: s.vipsSet,
     faults: s.faults,
     counters: s.counters,
