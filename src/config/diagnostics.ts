@@ -116,7 +116,9 @@ export function shorten(message: string): string {
 
 /** `FILE:LINE:COL: error|warning: message [code]` (one line, as the CLI prints it). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message} [${d.code}]`;
+  // A problem of the whole file (fileLoc) has no line to name.
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return `${where}: ${d.severity}: ${d.message} [${d.code}]`;
 }
 
 /** A location for problems not tied to a line (e.g. the whole file). */

@@ -84,7 +84,7 @@ test('-t prints each diagnostic as FILE:LINE:COL and exits 5 like keepalived for
 test('-t exit statuses: 4 missing file, 2 a keyword without its value, 5 errors keepalived survives', () => {
   const io = fakeIo();
   assert.equal(runCli(['-t', '-f', path.join(dir, 'nope.conf')], io), 4);
-  assert.match(io.err, /nope\.conf:0:0: error: Configuration file .* could not be read: ENOENT \[E_FILE_NOT_FOUND\]/);
+  assert.match(io.err, /nope\.conf: error: Configuration file .* could not be read: ENOENT \[E_FILE_NOT_FOUND\]/);
   assert.equal(runCli(['-t', '-f', MISSING_VALUE], fakeIo()), 2);
   assert.equal(runCli(['-t', '-f', ERRORS], fakeIo()), 5);
 });
