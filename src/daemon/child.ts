@@ -13,6 +13,7 @@
 import type { KeepalivedConfig } from '../config/model';
 import type { Logger } from '../core/log';
 import { WATCH_RAW, type KtsNative } from '../native';
+import { LoopDelayMonitor } from './loop-delay';
 import { processLogger } from './logging';
 import { applyTuning, tuningFor } from './process-tuning';
 import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type ToChild, type TrackerState } from './protocol';
@@ -44,10 +45,13 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     let side: ChildSide | undefined;
     let stopping: Promise<void> | undefined;
     const queued: ToChild[] = [];
+    // The loop's lateness rides on every status answer (metrics, the status page); sampled from the first ask.
+    const loop = new LoopDelayMonitor(role);
 
     const stop = (why: string): Promise<void> => {
       stopping ??= (async () => {
         log?.debug(`${role} process stopping: ${why}`);
+        loop.stop();
         try {
           await side?.stop();
         } catch (e) {
@@ -73,7 +77,7 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
           }
           return;
         case 'status':
-          await channel.send({ t: 'reply', id: m.id, ok: true, result: side.status() });
+          await channel.send({ t: 'reply', id: m.id, ok: true, result: { ...(side.status() as object), eventLoop: loop.view() } });
           return;
         case 'trackers':
           side.trackers?.(m.states);

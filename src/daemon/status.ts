@@ -7,6 +7,7 @@
  * counters (every drop reason) are added to the JSON "stats" object under
  * their own names; keepalived's consumers ignore unknown keys.
  */
+import type { LoopDelayView } from './loop-delay';
 
 export type StateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
@@ -76,6 +77,8 @@ export interface DaemonStatusView {
   startedAtMs: number;
   instances: InstanceStatusView[];
   syncGroups: { name: string; state: StateName; members: string[] }[];
+  /** The VRRP process's event-loop delay (added by the child to each status answer). */
+  eventLoop?: LoopDelayView;
 }
 
 function secs(ms: number): string {
