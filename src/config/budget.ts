@@ -97,8 +97,3 @@ export const BUDGET_CODES: Readonly<Record<keyof Limits, string>> = Object.freez
 export function limitsWith(over?: Partial<Limits>): Limits {
   return { ...DEFAULT_LIMITS, ...over };
 }
-
-/** Quoted input in a message: at most `max` characters, then "...". */
-export function clip(s: string, max = 200): string {
-  return s.length <= max ? s : s.slice(0, max) + '...';
-}
