@@ -68,6 +68,8 @@ export interface CliOptions {
   dumpDir?: string;
   /** --status (ours): print the running daemon's status (from the control socket) as JSON and exit. */
   status: boolean;
+  /** --signum=SIGFUNC: print the signal number of a function (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit. */
+  signum?: string;
   /** Notes about accepted but unsupported options (the CLI prints them). */
   warnings: string[];
 }
@@ -163,6 +165,7 @@ const OPTIONS: OptSpec[] = [
   { long: 'control-socket', arg: 'required', apply: (o, v) => { o.controlSocket = v ?? ''; return v ? undefined : 'option --control-socket needs a path'; } },
   { long: 'dump-dir', arg: 'required', apply: (o, v) => { o.dumpDir = v; return v && v.startsWith('/') ? undefined : `option --dump-dir needs an absolute directory, got '${v ?? ''}'`; } },
   { long: 'status', arg: 'none', apply: set('status', true) },
+  { long: 'signum', arg: 'required', apply: (o, v) => { o.signum = v; return undefined; } },
 ];
 
 /** Parse argv (without node and script). */
@@ -253,6 +256,7 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
                                 The config-id defaults to the node name if option not used
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
                                 stderr by default
+      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
       --dump-json              Print the validated configuration model as JSON
       --control-socket=PATH    JSON status/reload socket (default ${DEFAULT_CONTROL_SOCKET})
       --dump-dir=DIR           Directory for the signal dumps (default $TMPDIR or /tmp)

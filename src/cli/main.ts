@@ -10,6 +10,7 @@ import {
   configTestExitCode, formatDiagnostic, hasErrors, loadConfig, type Diagnostic, type KeepalivedConfig, type LoadResult, type Loc,
 } from '../config';
 import { checkConfigScriptsReport } from '../track/script-check';
+import { SIGNAL_FUNCTIONS } from '../core/signals';
 import { parseArgs, USAGE, type CliOptions } from './args';
 import { dumpConfig } from './dump';
 
@@ -66,6 +67,15 @@ export function runCli(argv: readonly string[], io: CliIo): number | undefined {
   if (o.help) { io.stderr(USAGE); return 0; }
   if (o.version) { io.stderr(versionString()); return 0; }
   if (o.status) { io.status(o.controlSocket); return undefined; }
+  if (o.signum !== undefined) {
+    const n = SIGNAL_FUNCTIONS[o.signum];
+    if (n === undefined) {
+      io.stderr(`Unknown sigfunc ${o.signum}\n`);
+      return 1;
+    }
+    io.stdout(`${n}\n`);
+    return 0;
+  }
   for (const w of o.warnings) io.stderr(`Warning: ${w}\n`);
   const host = io.hostname();
   const loaded = loadConfig(o.configFile, {
@@ -128,7 +138,7 @@ const LOGGED_ONLY = new Set(['W_SCRIPT_NOT_FOUND', 'W_SCRIPT_NOT_EXECUTABLE', 'W
 
 /** Whether these options start the daemon in the foreground (not -t, -v, -h, --status, --dump-json). */
 export function startsForegroundDaemon(o: CliOptions): boolean {
-  return o.dontFork && !o.help && !o.version && !o.status && !o.configTest && !o.dumpJson;
+  return o.dontFork && !o.help && !o.version && !o.status && !o.configTest && !o.dumpJson && o.signum === undefined;
 }
 
 function reexecAsKeepalived(): void {

@@ -14,6 +14,8 @@ import type { KeepalivedConfig } from '../config/model';
 import type { Logger } from '../core/log';
 import { WATCH_RAW, type KtsNative } from '../native';
 import { LoopDelayMonitor } from './loop-delay';
+import { SIGNAL_FUNCTIONS } from '../core/signals';
+import { configuredProcessName } from './identity';
 import { processLogger } from './logging';
 import { applyTuning, tuningFor } from './process-tuning';
 import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type ToChild, type TrackerState } from './protocol';
@@ -23,6 +25,7 @@ export interface ChildSide {
   reload(config: KeepalivedConfig, trackers?: readonly TrackerState[]): Promise<unknown>;
   status(): unknown;
   trackers?(states: readonly TrackerState[]): void;
+  clearStats?(): void;
   /** Stop everything the side holds; idempotent. */
   stop(): Promise<void>;
 }
@@ -82,6 +85,9 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
         case 'trackers':
           side.trackers?.(m.states);
           return;
+        case 'clearStats':
+          side.clearStats?.();
+          return;
         case 'stop':
           await stop('asked by the main process');
           return;
@@ -93,6 +99,7 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     channel.onMessage((m) => {
       if (m.t === 'init' && !side && !log) {
         log = processLogger(m.options, native, SYSLOG_IDENT[role]);
+        native.setProcessName(configuredProcessName(role, m.config.global.other));
         const t = tuningFor(role, m.config.global);
         for (const w of t.warnings) log.warn(w);
         applyTuning(native, t.tuning, log, role);
@@ -125,8 +132,9 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     process.on('SIGHUP', forward('SIGHUP'));
     process.on('SIGUSR1', forward('SIGUSR1'));
     process.on('SIGUSR2', forward('SIGUSR2'));
-    const jsonFd = native.signalFd(native.sigrtmin() + 2);
-    native.watchRef(native.watch(jsonFd, WATCH_RAW, forward('JSON')), false);
+    for (const [f, sig] of [['JSON', SIGNAL_FUNCTIONS.JSON], ['STATS_CLEAR', SIGNAL_FUNCTIONS.STATS_CLEAR]] as const) {
+      native.watchRef(native.watch(native.signalFd(sig), WATCH_RAW, forward(f)), false);
+    }
     process.on('unhandledRejection', (e) => log?.error(`BUG: unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   });
 }

@@ -41,3 +41,17 @@ export function reexecAsKeepalived(native: KtsNative): void {
 export function nameProcess(native: KtsNative): void {
   native.setProcessName(PROCESS_NAME);
 }
+
+/**
+ * keepalived's process_names / process_name / vrrp_process_name /
+ * checker_process_name (global_defs): the name (comm) of each process.
+ * Default: all `keepalived`; with `process_names`: keepalived,
+ * keepalived_vrrp, keepalived_ipvs.
+ */
+export function configuredProcessName(role: 'main' | 'vrrp' | 'checker', other: Record<string, string[]>): string {
+  const key = role === 'main' ? 'process_name' : `${role}_process_name`;
+  const explicit = other[key]?.[0];
+  if (explicit) return explicit.slice(0, 15);
+  if (other.process_names === undefined) return PROCESS_NAME;
+  return role === 'main' ? PROCESS_NAME : role === 'vrrp' ? 'keepalived_vrrp' : 'keepalived_ipvs';
+}

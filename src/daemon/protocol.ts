@@ -51,7 +51,7 @@ export type TransitionNote = Omit<VrrpTransition, 'scripts'> & { atMs: number };
 export type VrrpEventNote = Omit<VrrpEvent, 'script'>;
 
 /** Signals a child received that the main process acts on (keepalived forwards them the other way). */
-export type ForwardedSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'JSON';
+export type ForwardedSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'JSON' | 'STATS_CLEAR';
 
 // ---- main → child ----
 export type ToChild =
@@ -59,6 +59,8 @@ export type ToChild =
   | { t: 'reload'; id: number; config: KeepalivedConfig; trackers?: TrackerState[] }
   | { t: 'trackers'; states: TrackerState[] }
   | { t: 'status'; id: number }
+  /** keepalived's STATS_CLEAR: counters back to zero (after main wrote them out). */
+  | { t: 'clearStats' }
   | { t: 'stop' };
 
 // ---- child → main ----

@@ -447,6 +447,12 @@ export class VrrpInstance {
     };
   }
 
+  /** keepalived's STATS_CLEAR: every counter back to zero (what the fast path counted so far included). */
+  clearCounters(): void {
+    this.peekFastPath();
+    for (const k of Object.keys(this.counters) as CounterName[]) this.counters[k] = 0;
+  }
+
   /** keepalived wantstate MASTER while BACKUP (held by a sync group). */
   get wantMaster(): boolean {
     return this.data.wantMaster;

@@ -232,3 +232,15 @@ test('unsupported options are announced as warnings', () => {
   assert.equal(runCli(['-x', '-t', '-f', VALID], io), 0);
   assert.match(io.err, /^Warning: option --snmp is accepted but not supported by keepalived-ts\n/);
 });
+
+test("--signum prints keepalived 2.2.7's signal numbers; an unknown function is its error and exit 1", () => {
+  const want: Record<string, string> = { STOP: '15', RELOAD: '1', DATA: '10', STATS: '12', STATS_CLEAR: '63', JSON: '36' };
+  for (const [f, n] of Object.entries(want)) {
+    const io = fakeIo();
+    assert.equal(runCli([`--signum=${f}`], io), 0);
+    assert.equal(io.out, `${n}\n`);
+  }
+  const io = fakeIo();
+  assert.equal(runCli(['--signum', 'TDATA'], io), 1);
+  assert.equal(io.err, 'Unknown sigfunc TDATA\n');
+});

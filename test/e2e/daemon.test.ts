@@ -165,6 +165,12 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     assert.equal(json[0].data.state, 2, 'keepalived numbers MASTER as 2');
     assert.equal(json[0].data.vrid, 51);
     assert.ok(json[0].stats.advert_sent > 0);
+    // keepalived's STATS_CLEAR (`keepalived --signum=STATS_CLEAR`: 63): the stats file is written, then the counters start again from 0.
+    const sentBefore = (await a.status()).instances[0].counters.advert_sent;
+    fs.rmSync(file('keepalived.stats'));
+    process.kill(a.pid, 63);
+    await suite.lab.waitFor(() => fs.existsSync(file('keepalived.stats')), { what: 'keepalived.stats after STATS_CLEAR' });
+    await suite.lab.waitFor(async () => (await a.status()).instances[0].counters.advert_sent < sentBefore, { what: 'counters cleared' });
     await a.stop();
     for (const f of ['keepalived.pid', 'vrrp.pid']) assert.equal(fs.existsSync(path.join(a.dir, f)), false, `${f} removed at exit`);
     assert.deepEqual(await holders(suite.lab, VIP), [], 'VIP removed at shutdown');

@@ -63,3 +63,20 @@ describe(`e2e: the daemon answers to keepalived's name${why ? ` (SKIPPED: ${why}
     });
   }
 });
+
+describe(`e2e: keepalived's process_names${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
+  const suite = labSuite({ hosts: 1, v6: false });
+  test('process_names: keepalived, keepalived_vrrp (and keepalived_ipvs); vrrp_process_name overrides', async () => {
+    const inst = instance({ priority: 150, vips: ['192.0.2.100/24'] });
+    const a = suite.track(startKts(suite.lab, 1, conf(['process_names'], inst)));
+    await a.waitState('MASTER');
+    const comm = (pid: number) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    assert.equal(comm(a.pid), 'keepalived');
+    await suite.lab.waitFor(async () => comm(await a.childPid('vrrp')) === 'keepalived_vrrp', { what: 'the VRRP child named keepalived_vrrp' });
+    await suite.stopAll();
+    const b = suite.track(startKts(suite.lab, 1, conf(['process_names', 'vrrp_process_name vrrp-east'], inst)));
+    await b.waitState('MASTER');
+    await suite.lab.waitFor(async () => comm(await b.childPid('vrrp')) === 'vrrp-east', { what: 'the VRRP child named vrrp-east' });
+    await suite.stopAll();
+  });
+});

@@ -21,9 +21,11 @@ import { SystemClock } from '../../core/clock';
 import type { Logger } from '../../core/log';
 import type { CliOptions } from '../../cli/args';
 import { requireNative, WATCH_RAW, type KtsNative } from '../../native';
+import { SIGNAL_FUNCTIONS } from '../../core/signals';
 import { Notifier, SpawnProcessRunner } from '../../notify';
 import { checkConfigScriptsReport } from '../../track';
 import { startHeapChurn } from '../bench-load';
+import { configuredProcessName } from '../identity';
 import { facilityCode, processLogger } from '../logging';
 import { notifierOptions, type IdLookup } from '../notify-wiring';
 import { SYSLOG_IDENT, type ChildOptions, type ForwardedSignal, type FromChild } from '../protocol';
@@ -128,6 +130,7 @@ export async function startMainProcess(o: CliOptions, loaded: LoadResult): Promi
   // As keepalived: what the errors name is left out (e.g. an instance without a VRID), the rest runs.
   if (hasErrors(loaded.diagnostics)) log.error(`configuration ${o.configFile} has errors (listed above): running what is valid`);
   if (o.umask !== undefined) process.umask(o.umask);
+  native.setProcessName(configuredProcessName('main', loaded.config.global.other));
   const main = new MainProcess(o, runnableScripts(loaded.config, log), childOptions, log, native);
   await main.start();
   return main;
@@ -152,7 +155,7 @@ class MainProcess implements DaemonProcess {
   private readonly onRejection = (e: unknown) =>
     // A promise nobody awaited failed: a bug to log loudly, not a reason to drop the VIPs of every instance.
     this.log.error(`BUG: unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-  private jsonWatch?: ReturnType<KtsNative['watch']>;
+  private readonly rtWatches: ReturnType<KtsNative['watch']>[] = [];
   private stopChurn?: () => void;
   private reloading?: Promise<ReloadResult>;
   private stopping?: Promise<number>;
@@ -270,7 +273,7 @@ class MainProcess implements DaemonProcess {
       await this.notifier.close(2000);
       await this.startStopScript('shutdown');
       await this.control.close();
-      if (this.jsonWatch) this.native.unwatch(this.jsonWatch);
+      for (const w of this.rtWatches) this.native.unwatch(w);
       for (const [sig, fn] of this.signals) process.off(sig, fn);
       process.off('unhandledRejection', this.onRejection);
       removePidFile(this.o.pidFile, process.pid);
@@ -293,6 +296,7 @@ class MainProcess implements DaemonProcess {
     if (sig === 'SIGHUP') void this.reload();
     else if (sig === 'SIGUSR1') this.dump('keepalived.data', formatData);
     else if (sig === 'SIGUSR2') this.dump('keepalived.stats', formatStats);
+    else if (sig === 'STATS_CLEAR') this.dump('keepalived.stats', formatStats).then(() => this.children.toVrrp({ t: 'clearStats' }));
     else this.dump('keepalived.json', formatJson);
   }
 
@@ -305,15 +309,17 @@ class MainProcess implements DaemonProcess {
     on('SIGTERM', () => void this.shutdown());
     on('SIGINT', () => void this.shutdown());
     for (const sig of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) on(sig, () => this.onSignal(sig));
-    // Node cannot subscribe to SIGRTMIN+2 (keepalived's JSON dump): the addon turns it into a readable fd.
-    const fd = this.native.signalFd(this.native.sigrtmin() + 2);
-    this.jsonWatch = this.native.watch(fd, WATCH_RAW, () => this.onSignal('JSON'));
-    this.native.watchRef(this.jsonWatch, false);
+    // Node cannot subscribe to real-time signals (keepalived's JSON and STATS_CLEAR): the addon turns them into readable fds.
+    for (const f of ['JSON', 'STATS_CLEAR'] as const) {
+      const w = this.native.watch(this.native.signalFd(SIGNAL_FUNCTIONS[f]), WATCH_RAW, () => this.onSignal(f));
+      this.native.watchRef(w, false);
+      this.rtWatches.push(w);
+    }
   }
 
-  private dump(name: string, format: (s: DaemonStatusView) => string): void {
+  private dump(name: string, format: (s: DaemonStatusView) => string): Promise<void> {
     const file = path.join(dumpDirectory(this.o), name);
-    this.status()
+    return this.status()
       .then((s) => fs.writeFileSync(file, format(s), { mode: 0o644 }))
       .catch((e: Error) => this.log.error(`cannot write ${file}: ${e.message}`));
   }

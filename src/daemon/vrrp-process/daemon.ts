@@ -183,6 +183,11 @@ export class Daemon {
     return this.stopping;
   }
 
+  /** keepalived's STATS_CLEAR: every instance's counters back to zero. */
+  clearStats(): void {
+    for (const r of this.running.values()) r.inst.clearCounters();
+  }
+
   instance(name: string): VrrpInstance | undefined {
     return this.running.get(name)?.inst;
   }

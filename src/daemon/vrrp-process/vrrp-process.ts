@@ -87,6 +87,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
     },
     status: () => daemon.status(),
     trackers: (states) => remote.apply(states),
+    clearStats: () => daemon.clearStats(),
     stop() {
       stopping ??= (async () => {
         await daemon.stop();
