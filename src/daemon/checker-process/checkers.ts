@@ -43,6 +43,7 @@ import type { LvsDataPlane, LvsDestination, LvsService } from '../../net/ports';
 import type { Notifier } from '../../notify';
 import { planCheckers, type CheckerPlan, type CheckerPlanSet, type PlanOptions, type RealServerPlan, type VirtualServerPlan } from './checker-plan';
 import type { IdLookup } from '../notify-wiring';
+import { CheckDurations, timedProbe, type CheckDurationsView } from './check-durations';
 
 export const NO_IPVS_MESSAGE = 'IPVS not available: checkers run, notifications are sent, no traffic is balanced';
 
@@ -103,6 +104,9 @@ export interface CheckerStatusView {
   inFlight: boolean;
   /** The last probe's verdict, e.g. "connected" / "connect ECONNREFUSED" (null before the first run). */
   lastResult: string | null;
+  /** How long the last probe took (absent before the first), and all of them as a histogram (metrics). */
+  lastDurationMs?: number;
+  durations?: CheckDurationsView;
 }
 
 export interface RealServerStatusView {
@@ -147,6 +151,7 @@ interface CheckerRt {
   plan: CheckerPlan;
   runner: CheckRunner;
   started: boolean;
+  durations: CheckDurations;
 }
 
 interface RealServerRt {
@@ -384,6 +389,8 @@ export class CheckerService {
               retries: s.retryIt,
               inFlight: s.inFlight,
               lastResult: s.runs ? s.lastDetail : null,
+              lastDurationMs: ck.durations.lastMs,
+              durations: ck.durations.view(),
             };
           }),
         })),
@@ -482,16 +489,17 @@ export class CheckerService {
     const id = `${cp.cfg.vs} ${cp.cfg.rs} ${cp.type}#${cp.index}.${++this.seq}`;
     const spec = { ...cp.cfg.spec } as ProbeSpec;
     if (cp.extraHosts) this.smtpHosts.set(spec, cp.extraHosts);
+    const durations = new CheckDurations();
     const runner = new CheckRunner({
       clock: this.deps.clock,
-      probe: this.probe,
+      probe: timedProbe(this.probe, durations, () => this.deps.clock.now()),
       checkers: [{ ...cp.cfg, id, spec }],
       onEvent: (e) => this.onCheck(id, e),
       random: this.deps.random,
       logger: this.log,
       restore: snap ? () => snap : undefined,
     });
-    const ck: CheckerRt = { id, plan: cp, runner, started: false };
+    const ck: CheckerRt = { id, plan: cp, runner, started: false, durations };
     this.byId.set(id, { rs, ck });
     return ck;
   }

@@ -20,6 +20,7 @@ import type { ExitResult, ProcessHandle, ProcessRunner, SpawnSpec } from '../../
 import { CheckerService, NO_IPVS_MESSAGE } from '../../../src/daemon/checker-process/checkers';
 import { planCheckers } from '../../../src/daemon/checker-process/checker-plan';
 import { notifierOptions } from '../../../src/daemon/notify-wiring';
+import { CHECK_DURATION_BUCKETS_MS } from '../../../src/daemon/checker-process/check-durations';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-checkers-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -581,6 +582,8 @@ describe('names and status', () => {
     r.probes.set('198.51.100.2:8080', false);
     await r.at(1000);
     const st = r.svc.status();
+    // One run each, on a virtual clock: 0 ms, in every bucket.
+    const once = { lastDurationMs: 0, durations: { bucketsMs: CHECK_DURATION_BUCKETS_MS, counts: CHECK_DURATION_BUCKETS_MS.map(() => 1), count: 1, sumMs: 0 } };
     assert.deepEqual(st, {
       dataPlane: 'none',
       running: true,
@@ -592,11 +595,11 @@ describe('names and status', () => {
           realServers: [
             {
               name: RS1, address: '198.51.100.1', port: 8080, alive: true, weight: 2, configuredWeight: 2, inhibitOnFailure: false,
-              checkers: [{ type: 'TCP_CHECK', index: 0, up: true, hasRun: true, runs: 1, retries: 0, inFlight: false, lastResult: 'connected' }],
+              checkers: [{ type: 'TCP_CHECK', index: 0, up: true, hasRun: true, runs: 1, retries: 0, inFlight: false, lastResult: 'connected', ...once }],
             },
             {
               name: RS2, address: '198.51.100.2', port: 8080, alive: false, weight: 1, configuredWeight: 1, inhibitOnFailure: false,
-              checkers: [{ type: 'TCP_CHECK', index: 0, up: false, hasRun: true, runs: 1, retries: 0, inFlight: false, lastResult: 'connect ECONNREFUSED' }],
+              checkers: [{ type: 'TCP_CHECK', index: 0, up: false, hasRun: true, runs: 1, retries: 0, inFlight: false, lastResult: 'connect ECONNREFUSED', ...once }],
             },
           ],
         },
