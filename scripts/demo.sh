@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# The README's main job: `sudo npm run demo` on a fresh Debian machine.
-# Installs what it needs (Debian packages as root, npm dependencies, the
-# native addon, the TypeScript build), then runs demo/demo.ts: three hosts in
-# network namespaces, a live table, a failover and a handover.
+# The README's main jobs: `sudo npm run demo` (three hosts in network
+# namespaces, a live table, a failover and a handover: demo/demo.ts) and
+# `sudo npm run demo:mysql` / `sudo npm run demo -- mysql` (the article's
+# MySQL dual master with real MariaDB servers, only ever started inside the
+# demo's namespaces: demo/mysql.ts). Installs what they need first
+# (scripts/prepare.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+demo=demo
+if [ "${1:-}" = mysql ]; then demo=mysql; shift; fi
 if [ "$(id -u)" != 0 ]; then
-  echo "The demo builds network namespaces: run it as root (sudo npm run demo)." >&2
+  echo "The demo builds network namespaces: run it as root (sudo npm run demo${demo/demo/})." >&2
   exit 1
 fi
-command -v apt-get >/dev/null && bash scripts/install-system-deps.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
-[ build/Release/kts_native.node -nt src/native/kts_native.c ] || node scripts/build-native.js
-npx tsc -p .
-exec node dist/demo/demo.js "$@"
+source scripts/prepare.sh
+exec node "dist/demo/$demo.js" "$@"

@@ -8,12 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  bash scripts/install-system-deps.sh
-fi
-[ -d node_modules ] || npm ci --no-audit --no-fund
-[ build/Release/kts_native.node -nt src/native/kts_native.c ] || node scripts/build-native.js
-npx tsc -p .
+source scripts/prepare.sh
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
