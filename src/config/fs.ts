@@ -13,26 +13,23 @@ function defaultWork(): GlobWork {
   return newGlobWork(DEFAULT_LIMITS.globWork, DEFAULT_LIMITS.globPatternLength, DEFAULT_LIMITS.globAlternatives);
 }
 
+/** `f()`, or `otherwise` when it throws (a file system question whose failure is its answer). */
+function attempt<T>(f: () => T, otherwise: T): T {
+  try {
+    return f();
+  } catch {
+    return otherwise;
+  }
+}
+
 const nodeHost: GlobHost = {
-  readdir(dir) {
-    try {
-      return fs.readdirSync(dir);
-    } catch {
-      return undefined;
-    }
-  },
+  readdir: (dir) => attempt<string[] | undefined>(() => fs.readdirSync(dir), undefined),
   exists: (p) => fs.existsSync(p),
 };
 
 /** Glob an absolute or relative pattern; only regular files are returned. */
 export function globFiles(pattern: string, work: GlobWork = defaultWork()): string[] {
-  return glob(pattern, nodeHost, work).filter((p) => {
-    try {
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return glob(pattern, nodeHost, work).filter((p) => attempt(() => fs.statSync(p).isFile(), false));
 }
 
 export const nodeConfigFs: ConfigFs = {
@@ -54,13 +51,7 @@ export const nodeConfigFs: ConfigFs = {
     }
   },
   glob: globFiles,
-  realpath(path) {
-    try {
-      return fs.realpathSync(path);
-    } catch {
-      return path;
-    }
-  },
+  realpath: (path) => attempt(() => fs.realpathSync(path), path),
 };
 
 /** Resolve `.` and `..` segments of an absolute path (as the kernel would, without symlinks). */
