@@ -52,6 +52,8 @@ interface Options {
   out: string;
   takeover: boolean;
   resources: boolean;
+  /** Takeover modes to run (default all). */
+  modes?: string[];
 }
 
 
@@ -83,9 +85,10 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--out') o.out = path.resolve(val());
     else if (a === '--skip-takeover') o.takeover = false;
     else if (a === '--skip-resources') o.resources = false;
+    else if (a === '--modes') o.modes = val().split(',');
     else if (a === '-h' || a === '--help') {
       process.stdout.write(
-        'usage: sudo node dist/bench/failover.js [--rounds N] [--quick] [--sample S] [--out FILE] [--skip-takeover] [--skip-resources]\n' +
+        'usage: sudo node dist/bench/failover.js [--rounds N] [--quick] [--sample S] [--out FILE] [--skip-takeover] [--skip-resources] [--modes v2-1s,v3-0.1s,v3-0.01s]\n' +
           '  --rounds N   takeovers per (implementation, event, mode) (default 10; --quick 3)\n' +
           '  --sample S   resource sampling window in seconds (default 20; --quick 8)\n',
       );
@@ -104,7 +107,7 @@ function parseArgs(argv: string[]): Options {
 // ---------------------------------------------------------------- model
 
 interface Mode {
-  key: 'v2-1s' | 'v3-0.1s';
+  key: 'v2-1s' | 'v3-0.1s' | 'v3-0.01s';
   version: 2 | 3;
   advert: string;
   intervalMs: number;
@@ -113,6 +116,7 @@ interface Mode {
 const MODES: Mode[] = [
   { key: 'v2-1s', version: 2, advert: '1', intervalMs: 1000 },
   { key: 'v3-0.1s', version: 3, advert: '0.1', intervalMs: 100 },
+  { key: 'v3-0.01s', version: 3, advert: '0.01', intervalMs: 10 },
 ];
 type Event = 'kill9' | 'sigterm';
 const EVENTS: Event[] = ['kill9', 'sigterm'];
@@ -353,7 +357,7 @@ interface TakeoverSummary {
 }
 
 async function runTakeovers(o: Options, labs: Record<PeerKind, Lab>, samples: TakeoverSample[], failures: unknown[]): Promise<void> {
-  for (const m of MODES) {
+  for (const m of MODES.filter((x) => !o.modes || o.modes.includes(x.key))) {
     const pairs = {} as Record<PeerKind, Pair>;
     try {
       for (const k of KINDS) {
@@ -408,7 +412,7 @@ async function runTakeovers(o: Options, labs: Record<PeerKind, Lab>, samples: Ta
 
 function summarizeTakeovers(samples: TakeoverSample[]): TakeoverSummary[] {
   const out: TakeoverSummary[] = [];
-  for (const m of MODES) {
+  for (const m of MODES.filter((x) => samples.some((s) => s.mode === x.key))) {
     for (const ev of EVENTS) {
       const pick = (k: PeerKind) => samples.filter((s) => s.kind === k && s.event === ev && s.mode === m.key).map((s) => s.takeoverMs);
       const a = stats(pick('kts'));
@@ -611,7 +615,7 @@ const RESOURCE_CASES: ResourceCase[] = [
 
 
 const EVENT_LABEL: Record<Event, string> = { kill9: 'kill -9 failover', sigterm: 'SIGTERM handover' };
-const MODE_LABEL: Record<Mode['key'], string> = { 'v2-1s': 'VRRPv2 1 s', 'v3-0.1s': 'VRRPv3 0.1 s' };
+const MODE_LABEL: Record<Mode['key'], string> = { 'v2-1s': 'VRRPv2 1 s', 'v3-0.1s': 'VRRPv3 0.1 s', 'v3-0.01s': 'VRRPv3 0.01 s' };
 
 function takeoverRows(sum: TakeoverSummary[]): string[][] {
   const rows = [
