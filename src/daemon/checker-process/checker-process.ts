@@ -13,6 +13,7 @@ import { Pinger } from '../../check/probes/ping';
 import { NftLvsDataPlane } from '../../net/linux';
 import type { ChildContext, ChildSide } from '../child';
 import { defaultScriptUser, idLookup } from '../users';
+import { processResources } from '../resources';
 import { CheckerService } from './checkers';
 import { nativeIcmpOpener } from './icmp-socket';
 
@@ -42,7 +43,7 @@ export async function buildCheckerSide(ctx: ChildContext): Promise<ChildSide> {
   service.start();
   return {
     reload: async (next: KeepalivedConfig) => service.reload(next),
-    status: () => service.status(),
+    status: () => ({ ...service.status(), resources: processResources() }),
     stop: async () => {
       await service.stop();
       pinger.close();

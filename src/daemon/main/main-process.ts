@@ -30,6 +30,7 @@ import { facilityCode, processLogger } from '../logging';
 import { notifierOptions, type IdLookup } from '../notify-wiring';
 import { SYSLOG_IDENT, type ChildOptions, type ForwardedSignal, type FromChild } from '../protocol';
 import { formatData, formatJson, formatStats, type DaemonStatusView } from '../status';
+import { processResources, type ProcessResources } from '../resources';
 import { TrackerHub } from '../trackers';
 import { defaultScriptUser, idLookup } from '../users';
 import { Children } from './children';
@@ -63,6 +64,8 @@ export interface MainStatus extends DaemonStatusView {
   notify: Notifier['stats'];
   checkers?: unknown;
   processes: ReturnType<Children['processes']>;
+  /** What each process holds (file descriptors, children, handles, memory): leak checks. */
+  resources: { main: ProcessResources; vrrp?: ProcessResources; checker?: ProcessResources };
 }
 
 /** The daemon will not start, for a reason already logged; exit with `status` (keepalived's). */
@@ -227,7 +230,12 @@ class MainProcess implements DaemonProcess {
     const { vrrp, checker } = await this.children.status();
     const c = this.config;
     const view = (vrrp as DaemonStatusView | undefined) ?? { routerId: c.global.routerId, pid: process.pid, startedAtMs: 0, instances: [], syncGroups: [] };
-    return { ...view, pid: process.pid, notify: this.notifier.stats, checkers: checker, processes: this.children.processes() };
+    const resources = {
+      main: processResources(),
+      vrrp: (vrrp as { resources?: ProcessResources } | undefined)?.resources,
+      checker: (checker as { resources?: ProcessResources } | undefined)?.resources,
+    };
+    return { ...view, pid: process.pid, notify: this.notifier.stats, checkers: checker, processes: this.children.processes(), resources };
   }
 
   reload(): Promise<ReloadResult> {

@@ -17,6 +17,7 @@ import {
 } from '../../net/linux';
 import type { ChildContext, ChildSide } from '../child';
 import type { TrackerState } from '../protocol';
+import { processResources } from '../resources';
 import { Daemon, type NotifierPort } from './daemon';
 import { RemoteTrackers } from './remote-trackers';
 import { NO_STATICS, syncStatic, VmacSet } from './system';
@@ -85,7 +86,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
       config = prepared.config;
       return counts;
     },
-    status: () => daemon.status(),
+    status: () => ({ ...daemon.status(), resources: processResources() }),
     trackers: (states) => remote.apply(states),
     clearStats: () => daemon.clearStats(),
     stop() {
