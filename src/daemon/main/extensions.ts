@@ -11,6 +11,7 @@ import type { CliOptions } from '../../cli/args';
 import type { KtsNative } from '../../native';
 import type { TransitionNote } from '../protocol';
 import type { MainStatus, ReloadResult } from './main-process';
+import { systemdExtension } from './systemd';
 
 /** What happens in the main process, as events. */
 export interface MainEventMap {
@@ -44,5 +45,5 @@ export interface MainExtension {
 
 /** The extensions a main process runs (each decides from the options and configuration whether it has work). */
 export function mainExtensions(): MainExtension[] {
-  return [];
+  return [systemdExtension()];
 }
