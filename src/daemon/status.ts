@@ -12,7 +12,7 @@ import type { LoopDelayView } from './loop-delay';
 export type StateName = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
 /** keepalived's numeric states (vrrp.h: VRRP_STATE_INIT 0, BACKUP 1, MASTER 2, FAULT 3). */
-const STATE_NUMBER: Record<StateName, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+export const STATE_NUMBER: Record<StateName, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
 
 /** keepalived's own statistics names, in its order. */
 export const KEEPALIVED_STATS = [

@@ -12,6 +12,7 @@ import type { KtsNative } from '../../native';
 import type { TransitionNote } from '../protocol';
 import type { MainStatus, ReloadResult } from './main-process';
 import { systemdExtension } from './systemd';
+import { OpsExtension } from './ops/ops-extension';
 
 /** What happens in the main process, as events. */
 export interface MainEventMap {
@@ -45,5 +46,5 @@ export interface MainExtension {
 
 /** The extensions a main process runs (each decides from the options and configuration whether it has work). */
 export function mainExtensions(): MainExtension[] {
-  return [systemdExtension()];
+  return [systemdExtension(), new OpsExtension()];
 }
