@@ -5,6 +5,9 @@
  * `--config-test=FILE`). Pure: returns options or a usage error.
  */
 
+import { isIP } from 'node:net';
+import { DEFAULT_HTTP_PORT } from '../config/sections/global';
+
 export interface CliOptions {
   /** -f/--use-file; default /etc/keepalived/keepalived.conf. */
   configFile: string;
@@ -66,8 +69,12 @@ export interface CliOptions {
   controlSocket: string;
   /** --dump-dir=DIR (ours): where SIGUSR1/SIGUSR2/SIGRTMIN+2 dumps go; default $TMPDIR if absolute, else /tmp. */
   dumpDir?: string;
-  /** --status (ours): print the running daemon's status (from the control socket) as JSON and exit. */
+  /** --status (ours): print the running daemon's status (from the control socket) as a table and exit. */
   status: boolean;
+  /** --json (ours, with --status): print the status as JSON instead. */
+  json: boolean;
+  /** --http-listen=ADDRESS[:PORT] (ours, repeatable): replaces global_defs http_listen (/metrics, the status page). */
+  httpListen?: { address: string; port: number }[];
   /** --signum=SIGFUNC: print the signal number of a function (STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON) and exit. */
   signum?: string;
   /** Notes about accepted but unsupported options (the CLI prints them). */
@@ -85,7 +92,7 @@ export function defaultOptions(): CliOptions {
     noSyslog: false, vrrpOnly: false, checkOnly: false, noBfd: false, pidFile: '/run/keepalived.pid',
     vrrpPidFile: '/run/vrrp.pid', checkersPidFile: '/run/checkers.pid', configTest: false, dumpConf: false,
     dumpJson: false, version: false, help: false, snmp: false, releaseVips: false, dontReleaseVrrp: false,
-    dontReleaseIpvs: false, dontRespawn: false, allConfig: false, controlSocket: DEFAULT_CONTROL_SOCKET, status: false, warnings: [],
+    dontReleaseIpvs: false, dontRespawn: false, allConfig: false, controlSocket: DEFAULT_CONTROL_SOCKET, status: false, json: false, warnings: [],
   };
 }
 
@@ -128,6 +135,23 @@ function umask(o: CliOptions, v: string | undefined): string | undefined {
   return undefined;
 }
 
+/** `ADDRESS[:PORT]`, IPv6 as `[ADDRESS]:PORT` or bare; an IP literal, never a name. */
+export function parseHttpListen(v: string): { address: string; port: number } | string {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v) ?? (isIP(v) === 6 ? [v, v, undefined] : /^([^:]+)(?::(\d{1,5}))?$/.exec(v));
+  const bad = `option --http-listen needs ADDRESS[:PORT] with an IP address (IPv6 in brackets with a port), got '${v}'`;
+  if (!m || !isIP(m[1])) return bad;
+  const port = m[2] === undefined ? DEFAULT_HTTP_PORT : Number(m[2]);
+  if (port < 1 || port > 65535) return bad;
+  return { address: m[1], port };
+}
+
+function httpListen(o: CliOptions, v: string | undefined): string | undefined {
+  const l = parseHttpListen(v ?? '');
+  if (typeof l === 'string') return l;
+  (o.httpListen ??= []).push(l);
+  return undefined;
+}
+
 const OPTIONS: OptSpec[] = [
   { short: 'f', long: 'use-file', arg: 'required', apply: str('configFile') },
   { short: 'P', long: 'vrrp', arg: 'none', apply: set('vrrpOnly', true) },
@@ -165,6 +189,8 @@ const OPTIONS: OptSpec[] = [
   { long: 'control-socket', arg: 'required', apply: (o, v) => { o.controlSocket = v ?? ''; return v ? undefined : 'option --control-socket needs a path'; } },
   { long: 'dump-dir', arg: 'required', apply: (o, v) => { o.dumpDir = v; return v && v.startsWith('/') ? undefined : `option --dump-dir needs an absolute directory, got '${v ?? ''}'`; } },
   { long: 'status', arg: 'none', apply: set('status', true) },
+  { long: 'json', arg: 'none', apply: set('json', true) },
+  { long: 'http-listen', arg: 'required', apply: httpListen },
   { long: 'signum', arg: 'required', apply: (o, v) => { o.signum = v; return undefined; } },
 ];
 
@@ -260,7 +286,10 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
       --dump-json              Print the validated configuration model as JSON
       --control-socket=PATH    JSON status/reload socket (default ${DEFAULT_CONTROL_SOCKET})
       --dump-dir=DIR           Directory for the signal dumps (default $TMPDIR or /tmp)
-      --status                 Print the running daemon's status as JSON and exit
+      --status                 Print the running daemon's status as a table and exit
+      --json                   With --status: print it as JSON
+      --http-listen=ADDR[:PORT] Serve /metrics and the status page there (replaces
+                                global_defs http_listen; repeatable; port 9650)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;

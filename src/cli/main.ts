@@ -13,6 +13,7 @@ import { checkConfigScriptsReport } from '../track/script-check';
 import { SIGNAL_FUNCTIONS } from '../core/signals';
 import { parseArgs, USAGE, type CliOptions } from './args';
 import { dumpConfig } from './dump';
+import { formatStatusTable, type StatusForTable } from './status-table';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -29,8 +30,8 @@ export interface CliIo {
   checkScripts?(config: KeepalivedConfig): ScriptFindings;
   /** Start the daemon (run mode). */
   startDaemon(options: CliOptions, loaded: LoadResult): void;
-  /** --status: print the running daemon's status from its control socket. */
-  status(socket: string): void;
+  /** --status: print the running daemon's status from its control socket (a table, or JSON with --json). */
+  status(socket: string, json: boolean): void;
 }
 
 export interface ScriptFindings {
@@ -66,7 +67,7 @@ export function runCli(argv: readonly string[], io: CliIo): number | undefined {
   const o = parsed.options;
   if (o.help) { io.stderr(USAGE); return 0; }
   if (o.version) { io.stderr(versionString()); return 0; }
-  if (o.status) { io.status(o.controlSocket); return undefined; }
+  if (o.status) { io.status(o.controlSocket, o.json); return undefined; }
   if (o.signum !== undefined) {
     const n = SIGNAL_FUNCTIONS[o.signum];
     if (n === undefined) {
@@ -182,12 +183,12 @@ export const processIo: CliIo = {
       },
     );
   },
-  status: (socket) => {
+  status: (socket, json) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const control = require('../daemon/main/control') as { controlRequest: (p: string, r: { cmd: string }) => Promise<unknown> };
     control.controlRequest(socket, { cmd: 'status' }).then(
       (st) => {
-        process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+        process.stdout.write(json ? JSON.stringify(st, null, 2) + '\n' : formatStatusTable(st as StatusForTable, Date.now()));
         process.exit(0);
       },
       (e: unknown) => {

@@ -27,7 +27,7 @@ interface FakeIo extends CliIo {
   files: Map<string, string>;
   started: Array<{ options: CliOptions; loaded: LoadResult }>;
   scriptCalls: KeepalivedConfig[];
-  status(socket: string): void;
+  status(socket: string, json: boolean): void;
 }
 
 function fakeIo(over: Partial<CliIo> = {}): FakeIo {
