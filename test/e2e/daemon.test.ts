@@ -142,8 +142,8 @@ describe(`e2e: the keepalived-ts daemon${why ? ` (SKIPPED: ${why})` : ''}`, { sk
     assert.match(fs.readFileSync(`/proc/${vrrpPid}/cmdline`, 'utf8').split('\0').join(' '), /^keepalived (--\S+ )*\S*keepalived-ts --child vrrp/);
     assert.equal(Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${vrrpPid}/status`, 'utf8'))![1]), a.pid, 'the VRRP process is a child of the main one');
     assert.equal(fs.existsSync(path.join(a.dir, 'checkers.pid')), false, 'no checker process without virtual servers');
-    // `keepalived-ts --status` reads the same state over the control socket.
-    const cli = await suite.lab.exec(1, [process.execPath, KTS_BIN, '--status', '--control-socket', a.controlSocket], { check: true });
+    // `keepalived-ts --status --json` reads the same state over the control socket.
+    const cli = await suite.lab.exec(1, [process.execPath, KTS_BIN, '--status', '--json', '--control-socket', a.controlSocket], { check: true });
     const st = JSON.parse(cli.stdout) as { pid: number; instances: { name: string; state: string }[] };
     assert.equal(st.pid, a.pid);
     assert.deepEqual(st.instances.map((i) => [i.name, i.state]), [['VI_1', 'MASTER']]);
