@@ -20,6 +20,10 @@ command -v mariadbd >/dev/null || need+=(mariadb-server mariadb-client)
 # policy-rc.d below refuses it), and the status page is driven in Debian's chromium (inside namespaces).
 command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
+# Issue 11: systemd-analyze verifies the shipped unit files (nothing of systemd is started: it is not PID 1 here),
+# and the sd_notify tests listen on an AF_UNIX datagram socket with python3 (Node has none).
+command -v systemd-analyze >/dev/null || need+=(systemd)
+[ -x /usr/bin/python3 ] || need+=(python3)
 [ ${#need[@]} -eq 0 ] && exit 0
 mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 echo "installing Debian packages: ${need[*]}"
