@@ -85,6 +85,8 @@ export interface InstanceSettings {
   strict: boolean;
   /** skip_check_adv_addr: never drop adverts whose address list differs from ours (with strict, they are dropped). */
   skipCheckAdvAddr: boolean;
+  /** Mastership from an election (grant()/resign()), not from adverts: see src/election. */
+  election?: boolean;
 }
 
 /** Settings with keepalived's defaults for everything not given. */
@@ -200,6 +202,8 @@ export interface InstanceStatus {
   masterDownIntervalMs: number;
   /** Clock time of the last transition (null before start). */
   lastTransitionAt: number | null;
+  /** (election) Clock time the running grant ends (null: none). */
+  grantUntil: number | null;
   /** The last transition's previous state and reason (null before start). */
   lastTransition: { from: VrrpState; reason: TransitionReason } | null;
   vipsSet: boolean;
@@ -271,6 +275,7 @@ export class VrrpInstance {
       lowerPrioNoAdvert: s.lowerPrioNoAdvert,
       higherPrioSendAdvert: s.higherPrioSendAdvert,
       downTimerAdverts: s.downTimerAdverts,
+      election: s.election,
     };
     this.data = initialData(this.fsmConfig, s.priority);
     this.counters = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as Record<CounterName, number>;
@@ -436,6 +441,7 @@ export class VrrpInstance {
       masterAdverIntervalMs: d.masterAdverIntervalMs,
       masterDownIntervalMs: downInterval(this.fsmConfig, d),
       lastTransitionAt: this.lastTransitionAt,
+      grantUntil: d.grantUntil,
       lastTransition: this.lastTransition,
       vipsSet: this.vipsSet,
       faults,
@@ -451,6 +457,21 @@ export class VrrpInstance {
   clearCounters(): void {
     this.peekFastPath();
     for (const k of Object.keys(this.counters) as CounterName[]) this.counters[k] = 0;
+  }
+
+  /**
+   * (election) May be MASTER until clock time `until`: a BACKUP takes its
+   * VIPs, a MASTER moves its deadline; at `until` the VIPs go by this
+   * instance's own timer unless another grant came.
+   */
+  grant(until: number): void {
+    if (!this.stopping) this.dispatch({ type: 'grant', until });
+  }
+
+  /** (election) Give the grant back now; resolves once the VIPs are off the interfaces. */
+  resign(): Promise<void> {
+    if (!this.stopping) this.dispatch({ type: 'resign' });
+    return this.addrChain;
   }
 
   /** keepalived wantstate MASTER while BACKUP (held by a sync group). */
@@ -535,10 +556,17 @@ export class VrrpInstance {
     const silenceMs = downInterval(this.fsmConfig, d);
     if (again.data.masterDownAt !== later + silenceMs || !sameExceptMasterDown(d, again.data)) return;
     if (!again.effects.every((fx) => fx.type === 'armTimer' && fx.timer === 'masterDown')) return;
+    let handle: FastPathHandle;
+    try {
+      // At silence the Master_Down_Timer has run out: the FSM takes the absorbed adverts in, then the expiry.
+      handle = fp.absorb(pkt, d.masterDownAt, silenceMs, () => this.masterDown());
+    } catch (e) {
+      this.log.rateLimited('fastpath', DROP_LOG_INTERVAL_MS, this.clock.now(), 'warn', `(${this.name}) fast path unavailable: ${(e as Error).message}`);
+      return; // the JS Master_Down_Timer keeps running
+    }
     this.timers.get('masterDown')?.cancel();
     this.timers.delete('masterDown');
-    // At silence the Master_Down_Timer has run out: the FSM takes the absorbed adverts in, then the expiry.
-    this.absorbing = fp.absorb(pkt, d.masterDownAt, silenceMs, () => this.masterDown());
+    this.absorbing = handle;
   }
 
   /** The Master_Down_Timer ran out (JS timer, or silence on the fast path). */
@@ -661,11 +689,17 @@ export class VrrpInstance {
       this.execute(arm); // different bytes per unicast peer (v3 pseudo-header checksums): stay in JS
       return;
     }
+    try {
+      this.repeating = fp.repeat(this.lastSent[0].payload, this.lastSent.map((x) => x.dst), arm.at, this.settings.advertIntervalMs, () =>
+        this.dispatch({ type: 'advertTimer' }),
+      );
+    } catch (e) {
+      this.log.rateLimited('fastpath', DROP_LOG_INTERVAL_MS, this.clock.now(), 'warn', `(${this.name}) fast path unavailable: ${(e as Error).message}`);
+      this.execute(arm);
+      return;
+    }
     this.timers.get('advert')?.cancel();
     this.timers.delete('advert');
-    this.repeating = fp.repeat(this.lastSent[0].payload, this.lastSent.map((x) => x.dst), arm.at, this.settings.advertIntervalMs, () =>
-      this.dispatch({ type: 'advertTimer' }),
-    );
   }
 
   private execute(fx: Effect): void {
@@ -678,6 +712,7 @@ export class VrrpInstance {
           if (this.timers.get(fx.timer) !== h) return; // superseded
           this.timers.delete(fx.timer);
           if (fx.timer === 'advert') this.dispatch({ type: 'advertTimer' });
+          else if (fx.timer === 'grant') this.dispatch({ type: 'grantEnd' });
           else this.masterDown();
         });
         this.timers.set(fx.timer, h);

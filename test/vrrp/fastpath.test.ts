@@ -99,4 +99,21 @@ describe('the steady-state fast path', () => {
     const after = seen.filter((s) => s.src === '192.0.2.1' && s.at > t0);
     assert.ok(after.length >= 2 && after.every((s) => s.priority === 160), JSON.stringify(after.map((s) => s.priority)));
   });
+
+  it('a fast path that refuses (throws) leaves the instance on its JS timers: the takeover still happens on time', () => {
+    const sim = sim2(true);
+    const bt = (sim.instance('b') as unknown as { transport: { fastPath: { absorb: unknown; repeat: unknown } } }).transport;
+    bt.fastPath.absorb = () => {
+      throw new Error('no absorb here');
+    };
+    sim.advance(5000);
+    assert.deepEqual(sim.states(), { a: 'MASTER', b: 'BACKUP' });
+    const seen = listen(sim);
+    sim.advance(500);
+    sim.crash('a');
+    sim.advance(1000);
+    const last = seen.filter((s) => s.src === '192.0.2.1').pop()!.at;
+    const t = sim.firstTransition((x) => x.router === 'b' && x.to === 'MASTER')!.at - last;
+    assert.ok(Math.abs(t - (300 + (156 * 100) / 256)) < 0.01, `takeover ${t} ms after the last advert`);
+  });
 });
