@@ -28,7 +28,7 @@ import { startHeapChurn } from '../bench-load';
 import { configuredProcessName } from '../identity';
 import { facilityCode, processLogger } from '../logging';
 import { notifierOptions, type IdLookup } from '../notify-wiring';
-import { SYSLOG_IDENT, type ChildOptions, type ForwardedSignal, type FromChild } from '../protocol';
+import { SYSLOG_IDENT, type ChildOptions, type ForwardedSignal, type FromChild, type TrackerState } from '../protocol';
 import { formatData, formatJson, formatStats, type DaemonStatusView } from '../status';
 import { processResources, type ProcessResources } from '../resources';
 import { TrackerHub } from '../trackers';
@@ -61,7 +61,10 @@ export interface ReloadResult {
 }
 
 export interface MainStatus extends DaemonStatusView {
-  notify: Notifier['stats'];
+  /** The notifier's counters, and its jobs queued or running now. */
+  notify: Notifier['stats'] & { pending: number };
+  /** Every vrrp_script / track_file / track_process result as main runs them (tracked or not). */
+  trackerStates: TrackerState[];
   checkers?: unknown;
   processes: ReturnType<Children['processes']>;
   /** What each process holds (file descriptors, children, handles, memory): leak checks. */
@@ -235,7 +238,8 @@ class MainProcess implements DaemonProcess {
       vrrp: (vrrp as { resources?: ProcessResources } | undefined)?.resources,
       checker: (checker as { resources?: ProcessResources } | undefined)?.resources,
     };
-    return { ...view, pid: process.pid, notify: this.notifier.stats, checkers: checker, processes: this.children.processes(), resources };
+    const notify = { ...this.notifier.stats, pending: this.notifier.pendingScripts() };
+    return { ...view, pid: process.pid, notify, trackerStates: this.hub.states(), checkers: checker, processes: this.children.processes(), resources };
   }
 
   reload(): Promise<ReloadResult> {

@@ -122,6 +122,7 @@ export async function metricsText(snap: OpsSnapshot): Promise<string> {
   if (!s) return sc.registry.metrics();
   for (const i of s.instances) instanceMetrics(sc, snap, i);
   transitionMetrics(sc, snap);
+  trackerMetrics(sc, s.trackerStates);
   for (const g of s.syncGroups) {
     sc.gauge('keepalived_ts_sync_group_state', 'Sync group state (INIT 0, BACKUP 1, MASTER 2, FAULT 3)', ['group']).set({ group: g.name }, STATE_NUMBER[g.state] ?? -1);
   }
@@ -163,8 +164,16 @@ function instanceMetrics(sc: Scrape, snap: OpsSnapshot, i: InstanceStatusView): 
     sc.gauge('keepalived_ts_vrrp_tracker_up', 'A tracker of the instance: 1 up, 0 failed', [...INSTANCE_LABELS, 'kind', 'name']).set({ ...il, kind: t.kind, name: t.name }, t.ok ? 1 : 0);
     sc.gauge('keepalived_ts_vrrp_tracker_weight', 'A tracker\'s weight on the instance (0: failure means FAULT)', [...INSTANCE_LABELS, 'kind', 'name']).set({ ...il, kind: t.kind, name: t.name }, t.weight);
   }
-  // The exporter's script status (keepalived's "Status = GOOD/BAD" of a vrrp_script), from the instances tracking it.
-  for (const t of i.trackers ?? []) if (t.kind === 'script') sc.gauge('keepalived_script_status', 'Tracker Script Status', ['name']).set({ name: t.name }, t.ok ? 1 : 0);
+}
+
+/** The trackers as main runs them: the exporter's script status (keepalived's "Status = GOOD/BAD"; not yet run: none), ours for the others. */
+function trackerMetrics(sc: Scrape, states: OpsSnapshotStatus['trackerStates'] | undefined): void {
+  for (const t of states ?? []) {
+    if (t.kind === 'file') sc.gauge('keepalived_ts_track_file_value', 'The number in a vrrp_track_file', ['name']).set({ name: t.name }, t.value);
+    else if (t.status === 'unknown') continue;
+    else if (t.kind === 'script') sc.gauge('keepalived_script_status', 'Tracker Script Status', ['name']).set({ name: t.name }, t.status === 'ok' ? 1 : 0);
+    else sc.gauge('keepalived_ts_track_process_up', 'A vrrp_track_process: 1 running as required, 0 not', ['name']).set({ name: t.name }, t.status === 'ok' ? 1 : 0);
+  }
 }
 
 function transitionMetrics(sc: Scrape, snap: OpsSnapshot): void {
@@ -180,7 +189,7 @@ function transitionMetrics(sc: Scrape, snap: OpsSnapshot): void {
   for (const e of counts.values()) setCounter(c, e.labels, e.n);
 }
 
-function notifyMetrics(sc: Scrape, n: OpsSnapshotStatus['notify'] & { pending?: number }): void {
+function notifyMetrics(sc: Scrape, n: OpsSnapshotStatus['notify']): void {
   setCounter(sc.counter('keepalived_ts_notify_scripts_started_total', 'Notify scripts started'), {}, n.scriptsStarted);
   const done = sc.counter('keepalived_ts_notify_scripts_finished_total', 'Notify scripts finished, by result', ['result']);
   const bad = n.scriptsFailed + n.scriptsTimedOut + n.scriptsNotStarted;
@@ -189,7 +198,7 @@ function notifyMetrics(sc: Scrape, n: OpsSnapshotStatus['notify'] & { pending?: 
   setCounter(done, { result: 'timed_out' }, n.scriptsTimedOut);
   setCounter(done, { result: 'not_started' }, n.scriptsNotStarted);
   sc.gauge('keepalived_ts_notify_scripts_running', 'Notify scripts started and not finished').set(Math.max(0, n.scriptsStarted - n.scriptsRun));
-  if (n.pending !== undefined) sc.gauge('keepalived_ts_notify_queue_depth', 'Notify jobs queued or running').set(n.pending);
+  sc.gauge('keepalived_ts_notify_queue_depth', 'Notify jobs (scripts, mails) queued or running').set(n.pending ?? 0);
   const fifo = sc.counter('keepalived_ts_notify_fifo_lines_total', 'Lines for the notify FIFOs, by result', ['result']);
   setCounter(fifo, { result: 'written' }, n.fifoLines);
   setCounter(fifo, { result: 'dropped' }, n.fifoDropped);

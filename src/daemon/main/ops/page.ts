@@ -154,7 +154,7 @@ export const PAGE_JS = `'use strict';
     replace('processes', [table(['Process', 'PID', 'Restarts', 'Loop delay p99 / max (ms)'], v.processes.map(function (p) {
       return { cells: [p.process, p.pid === null ? '-' : String(p.pid), String(p.restarts), p.loopP99Ms === null ? '-' : p.loopP99Ms + ' / ' + p.loopMaxMs] };
     }), [false, true, true, true]),
-    el('p', { text: 'Notify scripts: ' + (n.scriptsRun || 0) + ' run, ' + (n.scriptsFailed || 0) + ' failed, ' + (n.scriptsTimedOut || 0) + ' timed out; FIFO lines ' + (n.fifoLines || 0) + ' (' + (n.fifoDropped || 0) + ' dropped); mails ' + (n.mailsSent || 0) + ' sent, ' + (n.mailsFailed || 0) + ' failed' })]);
+    el('p', { text: 'Notify scripts: ' + (n.pending || 0) + ' queued, ' + (n.scriptsRun || 0) + ' run, ' + (n.scriptsFailed || 0) + ' failed, ' + (n.scriptsTimedOut || 0) + ' timed out; FIFO lines ' + (n.fifoLines || 0) + ' (' + (n.fifoDropped || 0) + ' dropped); mails ' + (n.mailsSent || 0) + ' sent, ' + (n.mailsFailed || 0) + ' failed' })]);
     document.body.setAttribute('data-updated', String(v.nowMs));
   }
 

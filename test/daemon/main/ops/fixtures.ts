@@ -93,7 +93,14 @@ export function status(): MainStatus {
     ],
     syncGroups: [{ name: 'G1', state: 'MASTER', members: ['VI_1'] }],
     eventLoop: { process: 'vrrp', pid: 4243, samples: 1500, meanMs: 0.3, p50Ms: 0.2, p99Ms: 1.5, maxMs: 4.25, windowMs: 30_000 },
-    notify: { scriptsStarted: 7, scriptsRun: 6, scriptsFailed: 1, scriptsTimedOut: 1, scriptsNotStarted: 0, fifoLines: 9, fifoDropped: 0, mailsSent: 2, mailsFailed: 1 },
+    notify: { scriptsStarted: 7, scriptsRun: 6, scriptsFailed: 1, scriptsTimedOut: 1, scriptsNotStarted: 0, fifoLines: 9, fifoDropped: 0, mailsSent: 2, mailsFailed: 1, pending: 2 },
+    trackerStates: [
+      { kind: 'script', name: 'chk_web', status: 'fail' },
+      { kind: 'script', name: 'chk_spare', status: 'ok' },
+      { kind: 'script', name: 'chk_new', status: 'unknown' },
+      { kind: 'process', name: 'nginx', status: 'ok' },
+      { kind: 'file', name: 'weight_file', value: -7 },
+    ],
     checkers: {
       dataPlane: 'nftables',
       running: true,

@@ -60,6 +60,10 @@ test("every keepalived statistic is a counter under the exporter's name with {in
   assert.equal(series.get('keepalived_priority_zero_received_total{iname="VI_1",intf="eth0",vrid="51"}'), 1);
   assert.equal(series.get('keepalived_gratuitous_arp_delay_total{iname="VI_1",intf="eth0",vrid="51"}'), 5);
   assert.equal(series.get('keepalived_script_status{name="chk_web"}'), 0, 'BAD is 0');
+  assert.equal(series.get('keepalived_script_status{name="chk_spare"}'), 1, 'GOOD is 1 (tracked by no instance: still a vrrp_script)');
+  assert.ok(!series.has('keepalived_script_status{name="chk_new"}'), 'not run yet: neither GOOD nor BAD');
+  assert.equal(series.get('keepalived_ts_track_process_up{name="nginx"}'), 1);
+  assert.equal(series.get('keepalived_ts_track_file_value{name="weight_file"}'), -7);
   // Our extra drop reasons, by reason.
   assert.equal(series.get('keepalived_ts_vrrp_dropped_total{iname="VI_1",intf="eth0",vrid="51",reason="checksum_err"}'), 4);
 });
@@ -77,6 +81,7 @@ test('ours: priorities, last transition and reason, transitions, notify, servers
   assert.equal(series.get('keepalived_ts_notify_scripts_finished_total{result="ok"}'), 4);
   assert.equal(series.get('keepalived_ts_notify_scripts_finished_total{result="timed_out"}'), 1);
   assert.equal(series.get('keepalived_ts_notify_scripts_running'), 1);
+  assert.equal(series.get('keepalived_ts_notify_queue_depth'), 2);
   assert.equal(series.get('keepalived_ts_notify_mails_total{result="failed"}'), 1);
   const vs = 'virtual_server="[192.0.2.10]:tcp:80"';
   assert.equal(series.get(`keepalived_ts_virtual_server_quorum_up{${vs}}`), 1);
