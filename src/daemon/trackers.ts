@@ -11,6 +11,7 @@ import type { EventEmitter } from 'node:events';
 import type { TrackFileConfig, TrackProcessConfig, TrackRef, VrrpScriptConfig } from '../config/model';
 import type { Logger } from '../core/log';
 import { fileInput, scriptInput, type ScriptStatus } from '../track/priority';
+import type { ScriptRunState } from '../track/script';
 import type { TrackerInput } from '../vrrp/priority';
 import { sameConfig } from './reload';
 import type { TrackerState } from './protocol';
@@ -24,6 +25,8 @@ function stateOf(kind: TrackerState['kind'], name: string, r: object): TrackerSt
 /** What the hub needs of a script runner (VrrpScriptTracker). */
 export interface ScriptRunner extends EventEmitter {
   readonly status: ScriptState;
+  /** Where a run is (VrrpScriptTracker has it; others are always idle). */
+  readonly runState?: ScriptRunState;
   start(): void;
   stop(): void;
 }
@@ -134,6 +137,11 @@ export class TrackerHub {
       ...[...this.processes].map(([n, e]) => stateOf('process', n, e.runner)),
       ...[...this.files].map(([n, e]) => stateOf('file', n, e.runner)),
     ];
+  }
+
+  /** Where each vrrp_script's run is now (keepalived's "State = idle / running / ..."): status and metrics. */
+  scriptRunStates(): { name: string; state: ScriptRunState }[] {
+    return [...this.scripts].map(([name, e]) => ({ name, state: (e.runner as ScriptRunner).runState ?? 'idle' }));
   }
 
   /** Call `l` with the new result whenever any tracker's result changes; returns the unsubscribe. */

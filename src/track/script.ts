@@ -113,6 +113,9 @@ export function riseFallStatus(s: RiseFallState, rise: number): ScriptStatus {
   return s.result >= rise ? 'ok' : 'fail';
 }
 
+/** keepalived's names for where a vrrp_script run is ("forcing termination" is folded into "requested termination"). */
+export type ScriptRunState = 'idle' | 'running' | 'requested termination';
+
 /**
  * Events: 'status' (ScriptStatusChange) whenever the OK/failing status
  * changes (including the first result), 'run' (ScriptRunEvent) after every
@@ -162,6 +165,11 @@ export class VrrpScriptTracker extends EventEmitter {
 
   get isRunning(): boolean {
     return this.running !== undefined;
+  }
+
+  /** keepalived's script state words (vrrp_data.c dump_vscript): idle, running, or timed out and being stopped. */
+  get runState(): ScriptRunState {
+    return !this.running ? 'idle' : this.terminating ? 'requested termination' : 'running';
   }
 
   /** First run now, then every interval. */

@@ -230,6 +230,17 @@ describe('VrrpScriptTracker timeouts', () => {
     assert.deepEqual(h.runner.starts, [0, 2000]);
   });
 
+  it("runState follows keepalived's words: idle, running, requested termination (a timed-out run being stopped), idle", () => {
+    const h = harness({ intervalMs: 1000, timeoutMs: 300 }, [hang()]);
+    assert.equal(h.tracker.runState, 'idle');
+    h.tracker.start();
+    assert.equal(h.tracker.runState, 'running');
+    h.clock.advance(300);
+    assert.equal(h.tracker.runState, 'requested termination');
+    h.clock.advance(1);
+    assert.equal(h.tracker.runState, 'idle');
+  });
+
   it('an explicit timeout shorter than the interval', () => {
     const h = harness({ intervalMs: 1000, timeoutMs: 300 }, [hang()]);
     h.tracker.start();

@@ -65,6 +65,8 @@ export interface MainStatus extends DaemonStatusView {
   notify: Notifier['stats'] & { pending: number };
   /** Every vrrp_script / track_file / track_process result as main runs them (tracked or not). */
   trackerStates: TrackerState[];
+  /** Where each vrrp_script's run is (idle, running, requested termination). */
+  scriptRuns: ReturnType<TrackerHub['scriptRunStates']>;
   checkers?: unknown;
   processes: ReturnType<Children['processes']>;
   /** What each process holds (file descriptors, children, handles, memory): leak checks. */
@@ -239,7 +241,7 @@ class MainProcess implements DaemonProcess {
       checker: (checker as { resources?: ProcessResources } | undefined)?.resources,
     };
     const notify = { ...this.notifier.stats, pending: this.notifier.pendingScripts() };
-    return { ...view, pid: process.pid, notify, trackerStates: this.hub.states(), checkers: checker, processes: this.children.processes(), resources };
+    return { ...view, pid: process.pid, notify, trackerStates: this.hub.states(), scriptRuns: this.hub.scriptRunStates(), checkers: checker, processes: this.children.processes(), resources };
   }
 
   reload(): Promise<ReloadResult> {

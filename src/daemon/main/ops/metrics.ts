@@ -25,6 +25,7 @@ import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { describeVip } from '../../vrrp-process/settings';
 import { KEEPALIVED_STATS, STATE_NUMBER, type InstanceStatusView } from '../../status';
 import type { LoopDelayView } from '../../loop-delay';
+import type { ScriptRunState } from '../../../track/script';
 import { checkerStatus, isCheckerError, type OpsSnapshot } from './snapshot';
 
 /** keepalived's statistics names → the exporter's metric names. */
@@ -44,6 +45,9 @@ export const EXPORTER_COUNTERS: Record<(typeof KEEPALIVED_STATS)[number], { name
   pri_zero_rcvd: { name: 'keepalived_priority_zero_received_total', help: 'Priority zero received' },
   pri_zero_sent: { name: 'keepalived_priority_zero_sent_total', help: 'Priority zero sent' },
 };
+
+/** The exporter's script state numbers (keepalived's words in its dump: idle 0, running 1, requested termination 2, forcing termination 3). */
+const SCRIPT_STATE_NUMBER: Record<ScriptRunState, number> = { idle: 0, running: 1, 'requested termination': 2 };
 
 const INSTANCE_LABELS = ['iname', 'intf', 'vrid'] as const;
 const VIP_LABELS = ['iname', 'intf', 'vrid', 'ip_address'] as const;
@@ -123,6 +127,7 @@ export async function metricsText(snap: OpsSnapshot): Promise<string> {
   for (const i of s.instances) instanceMetrics(sc, snap, i);
   transitionMetrics(sc, snap);
   trackerMetrics(sc, s.trackerStates);
+  for (const r of s.scriptRuns ?? []) sc.gauge('keepalived_script_state', 'Tracker Script State', ['name']).set({ name: r.name }, SCRIPT_STATE_NUMBER[r.state]);
   for (const g of s.syncGroups) {
     sc.gauge('keepalived_ts_sync_group_state', 'Sync group state (INIT 0, BACKUP 1, MASTER 2, FAULT 3)', ['group']).set({ group: g.name }, STATE_NUMBER[g.state] ?? -1);
   }

@@ -101,6 +101,7 @@ export function status(): MainStatus {
       { kind: 'process', name: 'nginx', status: 'ok' },
       { kind: 'file', name: 'weight_file', value: -7 },
     ],
+    scriptRuns: [{ name: 'chk_web', state: 'running' }, { name: 'chk_spare', state: 'idle' }, { name: 'chk_new', state: 'requested termination' }],
     checkers: {
       dataPlane: 'nftables',
       running: true,

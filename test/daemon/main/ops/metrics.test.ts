@@ -62,6 +62,7 @@ test("every keepalived statistic is a counter under the exporter's name with {in
   assert.equal(series.get('keepalived_script_status{name="chk_web"}'), 0, 'BAD is 0');
   assert.equal(series.get('keepalived_script_status{name="chk_spare"}'), 1, 'GOOD is 1 (tracked by no instance: still a vrrp_script)');
   assert.ok(!series.has('keepalived_script_status{name="chk_new"}'), 'not run yet: neither GOOD nor BAD');
+  assert.deepEqual(['chk_web', 'chk_spare', 'chk_new'].map((n) => series.get(`keepalived_script_state{name="${n}"}`)), [1, 0, 2], 'running 1, idle 0, requested termination 2');
   assert.equal(series.get('keepalived_ts_track_process_up{name="nginx"}'), 1);
   assert.equal(series.get('keepalived_ts_track_file_value{name="weight_file"}'), -7);
   // Our extra drop reasons, by reason.
