@@ -12,6 +12,7 @@ import {
 import { checkConfigScriptsReport } from '../track/script-check';
 import { SIGNAL_FUNCTIONS } from '../core/signals';
 import { parseArgs, USAGE, type CliOptions } from './args';
+import { packageVersion } from '../core/package-info';
 import { dumpConfig } from './dump';
 import { formatStatusTable, type StatusForTable } from './status-table';
 
@@ -44,14 +45,7 @@ export interface ScriptFindings {
 export const EXIT_USAGE = 1;
 
 export function versionString(): string {
-  let v = '0.0.0';
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: string };
-    v = pkg.version ?? v;
-  } catch {
-    /* keep the default: the package file is optional at run time */
-  }
-  return `Keepalived-ts v${v} (keepalived v2.2.7 compatible configuration and command line)\n`;
+  return `Keepalived-ts v${packageVersion()} (keepalived v2.2.7 compatible configuration and command line)\n`;
 }
 
 /**

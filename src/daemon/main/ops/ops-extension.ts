@@ -13,10 +13,9 @@
  * follow the configuration at reload. Transitions are kept here (the last
  * 500) for the page's timeline and the transition counters.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import type { HttpListen } from '../../../config/model';
+import { gitCommit, packageVersion } from '../../../core/package-info';
 import { LoopDelayMonitor } from '../../loop-delay';
 import type { MainContext, MainExtension } from '../extensions';
 import { metricsText } from './metrics';
@@ -50,29 +49,8 @@ export function listenersOf(ctx: Pick<MainContext, 'options' | 'config'>): Pick<
 const key = (ls: readonly Pick<HttpListen, 'address' | 'port'>[]) => ls.map((l) => `[${l.address}]:${l.port}`).sort().join(' ');
 
 /** The package version and, when the daemon runs from a git checkout, its commit. */
-export function buildInfo(root = path.join(__dirname, '..', '..', '..', '..', '..')): BuildInfo {
-  let version = '0.0.0';
-  try {
-    version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? version;
-  } catch {
-    /* keep the default */
-  }
-  return { version, node: process.version, commit: gitCommit(path.join(root, '.git')) };
-}
-
-function gitCommit(gitDir: string): string {
-  try {
-    const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
-    if (/^[0-9a-f]{40}$/.test(head)) return head;
-    const ref = /^ref: (\S+)$/.exec(head)?.[1];
-    if (!ref) return 'unknown';
-    const file = path.join(gitDir, ref);
-    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-    const packed = fs.readFileSync(path.join(gitDir, 'packed-refs'), 'utf8');
-    return new RegExp(`^([0-9a-f]{40}) ${ref.replace(/[/.]/g, '\\$&')}$`, 'm').exec(packed)?.[1] ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+export function buildInfo(): BuildInfo {
+  return { version: packageVersion(), node: process.version, commit: gitCommit() };
 }
 
 export class OpsExtension implements MainExtension {
