@@ -4,6 +4,9 @@
 #
 #   sudo bash scripts/install.sh [--as-keepalived] [keepalived-ts-X.Y.Z.tgz]
 #
+# (--force, --no-reload and --unit-dir go to keepalived-ts-install-systemd; npm's
+# global prefix is npm's: `npm prefix -g`, or npm_config_prefix.)
+#
 #  1. the build tools for the native addon (g++, make, python3) from apt when missing;
 #  2. from a checkout: the npm dependencies (when missing) and `npm pack`, whose
 #     prepack builds the TypeScript; the tarball carries its runtime
@@ -16,14 +19,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage="usage: sudo bash scripts/install.sh [--as-keepalived] [--force] [--no-reload] [--unit-dir DIR] [keepalived-ts-X.Y.Z.tgz]"
 unit_args=()
 tarball=
-for a in "$@"; do
-  case $a in
-    --as-keepalived|--force|--no-reload) unit_args+=("$a") ;;
-    *.tgz) tarball=$(realpath "$a") ;;
-    *) echo "usage: sudo bash scripts/install.sh [--as-keepalived] [--force] [--no-reload] [keepalived-ts-X.Y.Z.tgz]" >&2; exit 1 ;;
+while [ $# -gt 0 ]; do
+  case $1 in
+    --as-keepalived|--force|--no-reload) unit_args+=("$1") ;;
+    --unit-dir) [ $# -ge 2 ] || { echo "$usage" >&2; exit 1; }; unit_args+=("$1" "$2"); shift ;;
+    *.tgz) tarball=$(realpath "$1") ;;
+    *) echo "$usage" >&2; exit 1 ;;
   esac
+  shift
 done
 
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root (sudo): it installs into npm's global prefix and /etc/systemd/system" >&2; exit 1; }

@@ -23,7 +23,7 @@ function inst(name: string, state: InstanceStatusView['state']): InstanceStatusV
 }
 
 /** A main process: its events, and a status() the test controls (answer, hang, fail). */
-function setup(env: SystemdEnv | null = { socket: '/run/notify', watchdogMs: 400 }) {
+function setup(env: SystemdEnv | null = { socket: '/run/notify', watchdogMs: 400 }, send?: (socket: string, text: string) => void) {
   const clock = new VirtualClock(1000);
   const sent: { socket: string; text: string; at: number }[] = [];
   const logs: LogRecord[] = [];
@@ -48,7 +48,7 @@ function setup(env: SystemdEnv | null = { socket: '/run/notify', watchdogMs: 400
   };
   const n = new SystemdNotifier(env ?? undefined, {
     clock,
-    send: (socket, text) => sent.push({ socket, text, at: clock.now() }),
+    send: send ?? ((socket, text) => void sent.push({ socket, text, at: clock.now() })),
     monotonicUsec: () => 123456789n,
     pid: 4242,
   });
@@ -60,14 +60,22 @@ function setup(env: SystemdEnv | null = { socket: '/run/notify', watchdogMs: 400
     setMode: (m: typeof mode) => (mode = m),
     setInstances: (i: InstanceStatusView[]) => (instances = i),
     statusCalls: () => statusCalls,
-    /** Advance the virtual clock in steps, letting promises settle between them. */
-    async run(ms: number, step = 10) {
-      for (let t = 0; t < ms; t += step) {
-        clock.advance(step);
-        await flush();
-      }
+    run,
+    /** How many WATCHDOG=1 were sent while the clock ran `ms`. */
+    async pingsDuring(ms: number): Promise<number> {
+      const n = sent.filter((x) => x.text === 'WATCHDOG=1').length;
+      await run(ms);
+      return sent.filter((x) => x.text === 'WATCHDOG=1').length - n;
     },
   };
+
+  /** Advance the virtual clock in steps, letting promises settle between them. */
+  async function run(ms: number, step = 10): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      clock.advance(step);
+      await flush();
+    }
+  }
 }
 
 test('takeSystemdEnv reads NOTIFY_SOCKET and the watchdog, and removes all three from the environment', () => {
@@ -188,20 +196,15 @@ test('watchdog: a child that does not answer stops the pings (systemd then acts)
   const s = setup({ socket: '/n', watchdogMs: 400 });
   s.events.emit('ready');
   await s.run(400);
-  const before = s.pings().length;
   s.setMode('hang');
-  await s.run(1000);
-  assert.equal(s.pings().length, before, 'no ping while the VRRP child is silent');
+  assert.equal(await s.pingsDuring(1000), 0, 'no ping while the VRRP child is silent');
   assert.equal(s.logs.filter((l) => /systemd watchdog: not pinging: no answer to a status request within 200 ms/.test(l.msg)).length, 1, 'said once');
   s.setMode('fail');
-  await s.run(400);
-  assert.equal(s.pings().length, before, 'no ping when the status request fails');
+  assert.equal(await s.pingsDuring(400), 0, 'no ping when the status request fails');
   s.setMode('checkerSilent');
-  await s.run(400);
-  assert.equal(s.pings().length, before, 'no ping when the running Healthcheck child did not answer');
+  assert.equal(await s.pingsDuring(400), 0, 'no ping when the running Healthcheck child did not answer');
   s.setMode('answer');
-  await s.run(400);
-  assert.equal(s.pings().length, before + 2);
+  assert.equal(await s.pingsDuring(400), 2);
   assert.ok(s.logs.some((l) => /every child answers again - pinging/.test(l.msg)));
 });
 
@@ -211,14 +214,10 @@ test('watchdog: while a dead child is respawned the pings prove the main loop al
   await s.run(200);
   s.setMode('fail'); // the VRRP child is gone: its status request fails
   s.events.emit('childDied', { role: 'vrrp', pid: 99, how: 'signal SIGKILL' });
-  const n0 = s.pings().length;
-  await s.run(2000);
-  assert.equal(s.pings().length, n0 + 10, 'main supervises the respawn: pings go on');
+  assert.equal(await s.pingsDuring(2000), 10, 'main supervises the respawn: pings go on');
   s.setMode('hang'); // respawned, but never answers
   await s.run(RESPAWN_GRACE_MS);
-  const n1 = s.pings().length;
-  await s.run(1000);
-  assert.equal(s.pings().length, n1, 'after the grace a silent child stops the pings');
+  assert.equal(await s.pingsDuring(1000), 0, 'after the grace a silent child stops the pings');
 });
 
 test('watchdog: a respawned child that answers ends the grace at once', async () => {
@@ -227,9 +226,7 @@ test('watchdog: a respawned child that answers ends the grace at once', async ()
   s.events.emit('childDied', { role: 'checker', pid: 98, how: 'status 1' });
   await s.run(400); // the respawned child answers
   s.setMode('hang');
-  const n = s.pings().length;
-  await s.run(1000);
-  assert.equal(s.pings().length, n, 'a hang right after the respawn is caught');
+  assert.equal(await s.pingsDuring(1000), 0, 'a hang right after the respawn is caught');
 });
 
 test('watchdog: no pings after STOPPING=1, and stop() cancels the timer', async () => {
@@ -246,24 +243,11 @@ test('watchdog: no pings after STOPPING=1, and stop() cancels the timer', async 
 });
 
 test('a send that fails is logged once per error, and never throws into the main process', async () => {
-  const clock = new VirtualClock();
-  const logs: LogRecord[] = [];
-  const events = new MainEvents();
-  const n = new SystemdNotifier({ socket: '/gone', watchdogMs: 100 }, {
-    clock,
-    send: () => {
-      throw Object.assign(new Error('sendto: ENOENT'), { code: 'ENOENT' });
-    },
+  const s = setup({ socket: '/gone', watchdogMs: 100 }, () => {
+    throw Object.assign(new Error('sendto: ENOENT'), { code: 'ENOENT' });
   });
-  n.start({
-    events, log: new Logger((r) => logs.push(r)), native: {} as KtsNative, options: {} as CliOptions, config: () => ({}) as KeepalivedConfig,
-    status: () => Promise.resolve({ instances: [], processes: { main: 1 } } as unknown as MainStatus),
-  });
-  events.emit('ready');
-  for (let i = 0; i < 20; i++) {
-    clock.advance(50);
-    await flush();
-  }
-  assert.deepEqual(logs.map((l) => l.msg), ['systemd: cannot notify /gone: sendto: ENOENT']);
-  n.stop();
+  s.events.emit('ready');
+  await s.run(1000);
+  assert.deepEqual(s.logs.filter((l) => l.level !== 'debug').map((l) => l.msg), ['systemd: cannot notify /gone: sendto: ENOENT']);
+  s.n.stop();
 });
