@@ -38,6 +38,12 @@ export interface FsmConfig {
   higherPrioSendAdvert: boolean;
   /** keepalived down_timer_adverts (RFC: 3). */
   downTimerAdverts: number;
+  /**
+   * Mastership comes from an election (etcd_election), not from adverts: no
+   * adverts, no Master_Down_Timer; MASTER only while a grant runs (`grant`
+   * events, the `grant` timer ends it). See src/election.
+   */
+  election?: boolean;
 }
 
 /** Why the next/last transition to MASTER happens (RFC 6527 vrrpv3StatisticsMasterReason-like). */
@@ -52,9 +58,11 @@ export type TransitionReason =
   | 'fault' // tracker / link / sync group fault
   | 'fault_cleared'
   | 'sync_group' // moved by a sync group peer
+  | 'election_won' // (election) a grant arrived
+  | 'election_lost' // (election) the grant ran out or was withdrawn
   | 'shutdown';
 
-export type TimerName = 'advert' | 'masterDown';
+export type TimerName = 'advert' | 'masterDown' | 'grant';
 
 export type FsmEvent =
   /** `delayMs`: vrrp_startup_delay still to run; the first Master_Down_Timer is that much later. */
@@ -81,7 +89,13 @@ export type FsmEvent =
    */
   | { type: 'advertsAbsorbed'; lastAt: number }
   /** The fast path sent our adverts on schedule (MASTER); the next one is due at `nextAt`. */
-  | { type: 'advertsSent'; nextAt: number };
+  | { type: 'advertsSent'; nextAt: number }
+  /** (election) We may be MASTER until clock time `until` (a grant, or its renewal). */
+  | { type: 'grant'; until: number }
+  /** (election) The grant timer ran out. */
+  | { type: 'grantEnd' }
+  /** (election) The grant is withdrawn (resignation): back to BACKUP now. */
+  | { type: 'resign' };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -119,6 +133,8 @@ export interface FsmData {
   readonly nextMasterReason: TransitionReason;
   /** keepalived wantstate MASTER while BACKUP: our down timer expired but the sync group held us. */
   readonly wantMaster: boolean;
+  /** (election) End of the running grant (MASTER only): VIPs go at this clock time unless renewed. */
+  readonly grantUntil: number | null;
 }
 
 export interface StepResult {
@@ -141,6 +157,7 @@ export function initialData(config: FsmConfig, basePriority: number, effective =
     groupFault: false,
     nextMasterReason: 'master_down_timer',
     wantMaster: false,
+    grantUntil: null,
   };
 }
 
@@ -165,6 +182,7 @@ export function rearm(before: FsmData, after: FsmData): Effect[] {
   const pairs: [TimerName, number | null, number | null][] = [
     ['advert', before.advertAt, after.advertAt],
     ['masterDown', before.masterDownAt, after.masterDownAt],
+    ['grant', before.grantUntil, after.grantUntil],
   ];
   for (const [timer, was, now] of pairs) {
     if (was === now) continue;
@@ -175,7 +193,10 @@ export function rearm(before: FsmData, after: FsmData): Effect[] {
 
 /** Timer deadlines consistent with the state (the invariant rearm() relies on). */
 function normaliseTimers(d: Mut): void {
-  if (d.state !== 'MASTER') d.advertAt = null;
+  if (d.state !== 'MASTER') {
+    d.advertAt = null;
+    d.grantUntil = null;
+  }
   if (d.state !== 'BACKUP') {
     d.masterDownAt = null;
     d.wantMaster = false;
@@ -207,13 +228,13 @@ class Step {
     // "If we are transitioning to master the old master needs to remove the VIPs
     // before we send the gratuitous ARPs, so send the advert first." (keepalived)
     d.masterAdverIntervalMs = this.c.advertIntervalMs;
-    this.fx.push({ type: 'sendAdvert', priority: d.effectivePriority });
+    if (!this.c.election) this.fx.push({ type: 'sendAdvert', priority: d.effectivePriority });
     this.log('info', 'Entering MASTER STATE');
     this.log('info', 'setting VIPs.');
     this.fx.push({ type: 'addVips' }, { type: 'startAnnounce' });
     d.masterAddress = this.c.sourceAddress;
     d.masterPriority = d.effectivePriority;
-    d.advertAt = this.now + this.c.advertIntervalMs;
+    d.advertAt = this.c.election ? null : this.now + this.c.advertIntervalMs;
     d.preemptAt = null;
     this.transition('MASTER', reason);
   }
@@ -233,7 +254,7 @@ class Step {
    * priority 0 first when going to FAULT or STOP, then VIPs and announcements go.
    */
   private releaseMaster(sendPriorityZero: boolean): void {
-    if (sendPriorityZero) {
+    if (sendPriorityZero && !this.c.election) {
       this.fx.push({ type: 'sendAdvert', priority: PRIORITY_STOP });
       this.log('info', 'sent 0 priority');
     }
@@ -258,7 +279,8 @@ class Step {
     d.preemptAt = null;
     d.nextMasterReason = 'master_down_timer';
     this.transition('BACKUP', reason);
-    d.masterDownAt = this.now + downInterval(this.c, d) + (opts.delayMs ?? 0);
+    // An election instance waits for a grant, not for silence.
+    d.masterDownAt = this.c.election ? null : this.now + downInterval(this.c, d) + (opts.delayMs ?? 0);
   }
 
   /** Entry action of FAULT: a master sends priority 0 first (keepalived vrrp_state_leave_master). */
@@ -288,7 +310,7 @@ class Step {
     }
     d.masterAddress = null;
     d.masterPriority = 0;
-    if (d.basePriority === PRIORITY_OWNER) this.enterMaster('owner');
+    if (d.basePriority === PRIORITY_OWNER && !this.c.election) this.enterMaster('owner');
     else this.enterBackup(reason, { resetInterval: true, delayMs });
   }
 
@@ -372,6 +394,12 @@ export function step(c: FsmConfig, before: FsmData, ev: FsmEvent, now: number): 
     case 'advertsSent':
       if (d.state === 'MASTER') d.advertAt = ev.nextAt;
       else s.log('error', `BUG: fast-path adverts reported in ${d.state} state`);
+      break;
+
+    case 'grant':
+    case 'grantEnd':
+    case 'resign':
+      onElection(s, ev);
       break;
 
     default: {
@@ -481,6 +509,34 @@ function masterRx(s: Step, ev: { src: string; priority: number; adverIntervalMs:
     d.masterAddress = ev.src;
     d.masterPriority = p;
   }
+}
+
+/**
+ * (election) The only ways in and out of MASTER for an election instance: a
+ * grant that has not run out yet takes a BACKUP to MASTER (a renewal moves
+ * the end); the end of the grant, a withdrawal, or a renewal already in the
+ * past takes it back. A FAULT instance takes no grant: it must come up first.
+ */
+function onElection(s: Step, ev: { type: 'grant'; until: number } | { type: 'grantEnd' } | { type: 'resign' }): void {
+  const { c, d, now } = s;
+  if (!c.election) {
+    s.log('error', `BUG: ${ev.type} event for an instance that is not elected`);
+    return;
+  }
+  if (ev.type === 'grant' && ev.until > now) {
+    if (d.state === 'BACKUP') {
+      s.log('info', `election won: holding until ${Math.round(ev.until - now)} ms from now unless renewed`);
+      s.enterMaster('election_won');
+      d.grantUntil = ev.until;
+    } else if (d.state === 'MASTER') d.grantUntil = ev.until;
+    else s.log('debug', `grant ignored in ${d.state} state`);
+    return;
+  }
+  if (d.state !== 'MASTER') return;
+  if (ev.type === 'grantEnd' && d.grantUntil !== null && d.grantUntil > now) return; // renewed meanwhile
+  const why = ev.type === 'resign' ? 'resigning' : ev.type === 'grantEnd' ? 'the grant ran out before a renewal came' : 'the grant has run out';
+  s.log('info', `election lost: ${why}`);
+  s.enterBackup('election_lost', { resetInterval: true });
 }
 
 /**
