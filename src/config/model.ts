@@ -227,8 +227,41 @@ export interface VrrpInstanceConfig {
   v3ChecksumAsV2: boolean;
   /** The sync group this instance belongs to (set by validation). */
   syncGroup?: string;
+  /** `election NAME [key KEY]` (ours): mastership from an etcd election instead of VRRP adverts. */
+  election?: ElectionRef;
   /** keepalived keywords accepted but not modelled: keyword → argument words. */
   other: Record<string, string[]>;
+}
+
+/** An instance's `election NAME [key KEY]`: the etcd_election block, and its key below the block's prefix. */
+export interface ElectionRef {
+  name: string;
+  /** Default: the instance name (the same on every host). */
+  key: string;
+  loc: Loc;
+}
+
+/** `etcd_election NAME { ... }` (ours): an etcd v3 cluster instances can take their mastership from. */
+export interface ElectionConfig {
+  name: string;
+  loc: Loc;
+  /** Client URLs, all http:// or all https://. */
+  endpoints: string[];
+  /** TLS files (PEM): CA, client certificate and key. */
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  /** etcd authentication. */
+  user?: string;
+  password?: string;
+  /** Default `/keepalived-ts`, without a trailing slash. */
+  keyPrefix: string;
+  /** Lease TTL, whole seconds in ms (2..3600 s, default 5 s). */
+  leaseTtlMs: number;
+  /** The holder gives its VIPs up this long before its lease could expire (default max(300 ms, TTL / 10)). */
+  marginMs: number;
+  /** This host's name in the election (default: router_id). */
+  candidateId: string;
 }
 
 export interface VrrpScriptConfig {
@@ -481,6 +514,8 @@ export interface KeepalivedConfig {
   trackProcesses: TrackProcessConfig[];
   instances: VrrpInstanceConfig[];
   syncGroups: SyncGroupConfig[];
+  /** `etcd_election` blocks (ours). */
+  elections: ElectionConfig[];
   staticAddresses: VipSpec[];
   staticRoutes: RouteSpec[];
   staticRules: RuleSpec[];

@@ -7,6 +7,7 @@ import type { Loc } from './diagnostics';
 import type { RouteSpec, RuleSpec, VirtualServerConfig, VirtualServerGroupConfig } from './model';
 import { arg, block, runSection, type Ctx, type Handler, type Section } from './schema';
 import { parseVirtualServer, parseVsGroup } from './sections/check';
+import { electionSection, newElection, type ElectionBuilder } from './sections/election';
 import { globalSection, newGlobal, type GlobalBuilder } from './sections/global';
 import {
   instanceSection, newInstance, readStaticAddresses, routesHandler, rulesHandler, scriptSection, syncGroupSection,
@@ -22,6 +23,7 @@ export interface RootBuilder {
   trackProcesses: TrackProcessBuilder[];
   instances: InstanceBuilder[];
   syncGroups: SyncGroupBuilder[];
+  elections: ElectionBuilder[];
   staticAddresses: VipConfig[];
   staticRoutes: RouteSpec[];
   staticRules: RuleSpec[];
@@ -33,7 +35,7 @@ export interface RootBuilder {
 
 export function newRoot(hostname: string): RootBuilder {
   return {
-    global: newGlobal(hostname), scripts: [], trackFiles: [], trackProcesses: [], instances: [], syncGroups: [],
+    global: newGlobal(hostname), scripts: [], trackFiles: [], trackProcesses: [], instances: [], syncGroups: [], elections: [],
     staticAddresses: [], staticRoutes: [], staticRules: [], virtualServerGroups: [], virtualServers: [],
     vrrp: { nextRulePreference: { value: 16384 } }, other: {},
   };
@@ -84,6 +86,8 @@ const syncGroup = named<SyncGroupBuilder>((r) => r.syncGroups, (name, loc) => ({
   globalTracking: false, syncGroupTrackingWeight: false,
 }), syncGroupSection);
 
+const etcdElection = named<ElectionBuilder>((r) => r.elections, (name, loc) => newElection(name, loc), electionSection);
+
 const virtualServer = block<RootBuilder>((_c, n, r, cx) => {
   const vs = parseVirtualServer(n, cx);
   if (vs) r.virtualServers.push(vs);
@@ -104,6 +108,7 @@ export const rootSection: Section<RootBuilder> = {
     vrrp_track_process: trackProcess,
     vrrp_instance: vrrpInstance,
     vrrp_sync_group: syncGroup,
+    etcd_election: etcdElection,
     static_ipaddress: block<RootBuilder>((children, _n, r, cx) => { r.staticAddresses.push(...readStaticAddresses(children, cx)); }),
     static_routes: routesHandler<RootBuilder>((r) => r.staticRoutes),
     static_rules: rulesHandler<RootBuilder>((r) => r.staticRules, (r) => r.vrrp),

@@ -13,6 +13,7 @@ import type {
 import type { RootBuilder } from './parse';
 import { fileCheckRefs, groupVsWithoutProtocol } from './sections/check';
 import type { Ctx } from './schema';
+import { finishElection, resolveElectionRef } from './sections/election';
 import { finishGlobal } from './sections/global';
 import type { InstanceBuilder, ScriptBuilder, SyncGroupBuilder } from './sections/vrrp';
 
@@ -38,7 +39,8 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
     return false;
   });
   const trackProcesses = processBuilders.map(({ endLoc: _e, seq: _s, ...p }) => ({ ...p, paramMatch: p.paramMatch ?? 'none' }) as TrackProcessConfig);
-  const names: Names = { scripts: defsOf(scriptBuilders), files: defsOf(fileBuilders), processes: defsOf(processBuilders) };
+  const elections = new Map(r.elections.map((b) => [b.name, { config: finishElection(b, global.routerId, cx), seq: b.seq ?? 0, loc: b.loc }]));
+  const names: Names = { scripts: defsOf(scriptBuilders), files: defsOf(fileBuilders), processes: defsOf(processBuilders), elections };
   const instances: VrrpInstanceConfig[] = [];
   const vridLocs = new Map<VrrpInstanceConfig, Loc>();
   for (const b of r.instances) {
@@ -47,7 +49,9 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
     instances.push(inst);
     vridLocs.set(inst, b.locs.virtual_router_id ?? b.loc);
   }
-  checkDuplicateVrids(instances, vridLocs, cx);
+  // Election instances send no adverts: their VRID (if any) conflicts with nothing.
+  checkDuplicateVrids(instances.filter((i) => !i.election), vridLocs, cx);
+  checkElectionKeys(instances, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, global, cx);
   trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
   resolveFileChecks(r, names.files, cx);
@@ -63,6 +67,7 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   }
   return {
     global, vrrpScripts, trackFiles, trackProcesses, instances, syncGroups,
+    elections: [...elections.values()].flatMap((d) => (d.config ? [d.config] : [])),
     staticAddresses: r.staticAddresses, staticRoutes: r.staticRoutes, staticRules: r.staticRules,
     virtualServerGroups: r.virtualServerGroups, virtualServers: r.virtualServers,
   };
@@ -102,6 +107,21 @@ interface Names {
   scripts: Map<string, Def>;
   files: Map<string, Def>;
   processes: Map<string, Def>;
+  elections: Parameters<typeof resolveElectionRef>[1];
+}
+
+/** Two instances on one etcd election key would fight over one leader key: the second is refused. */
+function checkElectionKeys(instances: VrrpInstanceConfig[], cx: Ctx): void {
+  const seen = new Map<string, VrrpInstanceConfig>();
+  for (const i of instances) {
+    if (!i.election) continue;
+    const k = `${i.election.name}|${i.election.key}`;
+    const first = seen.get(k);
+    if (first) {
+      cx.diags.error('E_ELECTION_DUPLICATE_KEY', i.election.loc,
+        `(${i.name}) election key ${i.election.key} of etcd_election ${i.election.name} is already used by ${first.name} - give one of them 'key NAME'`);
+    } else seen.set(k, i);
+  }
 }
 
 function finishScript(s: ScriptBuilder): VrrpScriptConfig {
@@ -133,7 +153,9 @@ function resolveRefs(refs: TrackRef[], known: Map<string, Def>, owner: string, w
 }
 
 function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: Ctx): VrrpInstanceConfig | undefined {
-  if (b.virtualRouterId === undefined) {
+  const election = resolveElectionRef(b, names.elections, cx);
+  if (election === 'error') return undefined;
+  if (b.virtualRouterId === undefined && !election) {
     cx.diags.error('E_NO_VRID', b.loc, `(${b.name}) the virtual router id must be set - instance ignored`);
     return undefined;
   }
@@ -148,12 +170,17 @@ function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: C
     }
     cx.diags.warn('W_NO_VIP', b.loc, `(${b.name}) No VIP specified; at least one is sensible`);
   }
-  const priority = b.priority ?? (b.state === 'MASTER' ? OWNER : 100);
+  let priority = b.priority ?? (b.state === 'MASTER' ? OWNER : 100);
+  if (election && priority === OWNER) {
+    // An address owner takes MASTER without asking anyone: that cannot be an election.
+    cx.diags.warn('W_ELECTION_OWNER', b.locs.priority ?? b.locs.state ?? b.loc, `(${b.name}) priority 255 (address owner) has no meaning in an election - using 254`);
+    priority = OWNER - 1;
+  }
   const ifname = b.interface ?? g.defaultInterface;
   for (const v of [...b.vips, ...b.evips]) if (!v.ifname) v.ifname = ifname;
   const inst: VrrpInstanceConfig = {
     name: b.name, loc: b.loc, state: b.state ?? (priority === OWNER ? 'MASTER' : 'BACKUP'), interface: ifname,
-    virtualRouterId: b.virtualRouterId, priority, advertIntMs: advertInterval(b, version, cx), version, family,
+    virtualRouterId: b.virtualRouterId ?? 0, priority, advertIntMs: advertInterval(b, version, cx), version, family,
     virtualIpaddress: b.vips, virtualIpaddressExcluded: b.evips, virtualRoutes: b.routes, virtualRules: b.rules,
     trackInterface: b.trackInterface.filter((t) => {
       if (t.name !== ifname) return true;
@@ -185,6 +212,7 @@ function finishInstance(b: InstanceBuilder, g: GlobalConfig, names: Names, cx: C
     v3ChecksumAsV2: b.v3ChecksumAsV2, other: b.other,
   };
   copyOptional(b, inst);
+  if (election) inst.election = election;
   checkStrict(inst, b, cx);
   checkAuthentication(inst, b, cx);
   checkPreempt(inst, b, cx);
@@ -406,6 +434,9 @@ function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceC
       const inst = byName.get(m.name);
       if (!inst) {
         cx.diags.warn('W_UNRESOLVED_REFERENCE', m.loc, `Virtual router ${m.name} specified in sync group ${b.name} doesn't exist - ignoring`);
+      } else if (inst.election) {
+        cx.diags.error('E_ELECTION_SYNC_GROUP', m.loc,
+          `Virtual router ${m.name} is elected through etcd_election ${inst.election.name}: it cannot be in sync group ${b.name} (a VRRP member could take it to MASTER without a grant) - put its VIPs into one elected instance instead; ignoring it here`);
       } else if (inst.syncGroup) {
         cx.diags.error('E_SYNC_GROUP_MEMBER', m.loc, `Virtual router ${m.name} cannot exist in more than one sync group; ignoring ${b.name}`);
       } else {

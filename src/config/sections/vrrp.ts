@@ -16,6 +16,7 @@ import {
   repeatField, secField, type Ctx, type Handler, type Section,
 } from '../schema';
 import type { Node } from '../tree';
+import { electionRefHandler, type ElectionRefBuilder } from './election';
 
 /** UINT_MAX, and UINT_MAX / TIMER_HZ: keepalived's usual maxima for counts and whole seconds. */
 const UINT_MAX = 0xffffffff;
@@ -78,6 +79,8 @@ export interface InstanceBuilder {
   downTimerAdverts?: number;
   kernelRxBufSize?: number;
   v3ChecksumAsV2: boolean;
+  /** `election NAME [key KEY]` (ours). */
+  election?: ElectionRefBuilder;
   other: Record<string, string[]>;
   state_: VrrpParseState;
   /** Address family, fixed by the first address-bearing keyword (keepalived vrrp->family). */
@@ -416,6 +419,7 @@ const IFIELDS = {
   down_timer_adverts: intField<IB>('downTimerAdverts', 1, 100, 3),
   kernel_rx_buf_size: intField<IB>('kernelRxBufSize', 0, 0x7fffffff),
   v3_checksum_as_v2: flagField<IB>('v3ChecksumAsV2'),
+  election: electionRefHandler<IB>(),
 } satisfies Record<string, Handler<IB>>;
 
 export const instanceSection: Section<IB> = {
