@@ -57,18 +57,25 @@ describe(`e2e: metrics, the status page and --status${why ? ` (SKIPPED: ${why})`
   const track = (p: Peer) => suite.track(p);
   const url = (p: string) => `http://${suite.lab.ipv4(2)}:${PORT}${p}`;
 
-  /** host 1 the master (150), host 2 the backup (100) with the HTTP listener on its own address only. */
-  const startPair = (backupExtra = '') => {
+  /**
+   * Host 1 the master (150), then host 2 the backup (100) with the HTTP listener on its own address only
+   * (started once host 1 is master, so the backup never was master before the failover).
+   */
+  const startPair = async (backupExtra = '') => {
     const inst = (priority: number) => instance({ priority, vips: [`${VIP}/24`], pass: SECRET });
     const a = track(startKts(suite.lab, 1, conf([], inst(150))));
+    await a.waitState('MASTER');
     const b = track(startKts(suite.lab, 2, conf(['router_id backup-h2', `http_listen ${suite.lab.ipv4(2)} ${PORT}`], inst(100)) + backupExtra));
+    await b.waitState('BACKUP');
+    await suite.lab.waitFor(async () => ((await b.status()).instances[0].counters.advert_rcvd ?? 0) > 0 || undefined, { what: 'an advert received by the backup' });
     return { a, b };
   };
 
-  /** GET from host 3, as a scraper on the LAN would. */
-  const get = async (p: string, method = 'GET'): Promise<{ status: number; body: string }> => {
-    const js = `fetch(process.argv[1], { method: process.argv[2] }).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
-    const r = await suite.lab.exec(3, [process.execPath, '-e', js, url(p), method], { check: true });
+  /** A request from host 3, as a scraper on the LAN would make it (status 0: nothing answered). */
+  const get = async (p: string, method = 'GET', port = PORT): Promise<{ status: number; body: string }> => {
+    const js = `fetch(process.argv[1], { method: process.argv[2] }).then(async (r) => ({ status: r.status, body: await r.text() }), () => ({ status: 0, body: '' }))
+      .then((r) => process.stdout.write(JSON.stringify(r)))`;
+    const r = await suite.lab.exec(3, [process.execPath, '-e', js, `http://${suite.lab.ipv4(2)}:${port}${p}`, method], { check: true });
     return JSON.parse(r.stdout) as { status: number; body: string };
   };
 
@@ -81,9 +88,7 @@ describe(`e2e: metrics, the status page and --status${why ? ` (SKIPPED: ${why})`
   const promtool = (text: string): string => execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
 
   test('/metrics: promtool accepts it; the state gauge flips and become_master counts through a failover; read-only; no secret', async () => {
-    const { a, b } = startPair();
-    await a.waitState('MASTER');
-    await b.waitState('BACKUP');
+    const { a, b } = await startPair();
     const labels = `{iname="VI_1",intf="eth0",vrid="51"}`;
     const stateSeries = `keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="51",ip_address="${VIP}/24"}`;
     const before = await get('/metrics');
@@ -113,15 +118,19 @@ describe(`e2e: metrics, the status page and --status${why ? ` (SKIPPED: ${why})`
     const listening = (await suite.lab.exec(2, ['ss', '-ltnH'], { check: true })).stdout;
     assert.match(listening, new RegExp(`${suite.lab.ipv4(2).replace(/\./g, '\\.')}:${PORT}`));
     assert.ok(!/(0\.0\.0\.0|\*|\[::\]):9650/.test(listening), listening);
+
+    // The listener follows the configuration at reload (SIGHUP): the new port answers, the old one is closed.
+    fs.writeFileSync(b.confFile, fs.readFileSync(b.confFile, 'utf8').replace(`http_listen ${suite.lab.ipv4(2)} ${PORT}`, `http_listen ${suite.lab.ipv4(2)} ${PORT + 1}`));
+    b.signal('SIGHUP');
+    await suite.lab.waitFor(async () => (await get('/metrics', 'GET', PORT + 1)).status === 200 || undefined, { what: `/metrics on port ${PORT + 1}` });
+    assert.equal((await get('/metrics')).status, 0, 'nothing on the old port');
     await suite.stopAll();
   });
 
   test('the status page in chromium (inside host 3) shows the new master within 1 s of the takeover, without a reload; no secret', async () => {
     const rs = suite.lab.ipv4(3);
     const server = suite.lab.spawn(3, [process.execPath, '-e', `require('http').createServer((q, s) => s.end('ok')).listen(8080, '${rs}')`]);
-    const { a, b } = startPair(virtualServer(rs));
-    await a.waitState('MASTER');
-    await b.waitState('BACKUP');
+    const { a, b } = await startPair(virtualServer(rs));
     // Chromium runs in host 3's namespace: playwright talks to it over a pipe, the page reaches host 2 over the lab's LAN.
     const wrapper = path.join(suite.lab.dir, 'chromium-in-ns');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${suite.lab.ns(3)} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
@@ -134,14 +143,25 @@ describe(`e2e: metrics, the status page and --status${why ? ` (SKIPPED: ${why})`
       });
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const external: string[] = [];
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
       page.on('request', (r) => { if (!r.url().startsWith(url(''))) external.push(r.url()); });
+      // A wait that fails says what the page said.
+      const until = async (what: string, wait: () => Promise<unknown>) => {
+        try {
+          await wait();
+        } catch (e) {
+          throw new Error(`${what}: ${(e as Error).message}\npage errors: ${pageErrors.join('\n')}\npage text: ${await page.locator('body').innerText()}`);
+        }
+      };
       await page.goto(url('/'));
       const stateOf = (name: string) => page.locator(`[data-instance="${name}"] [data-field="state"]`);
       // Functions run in the page (as functions: the page's CSP forbids evaluating strings there).
       const VI1 = '[data-instance="VI_1"] [data-field="state"]';
       const textIs = ([sel, want]: string[]) => (globalThis as unknown as PageGlobal).document.querySelector(sel)?.textContent === want;
-      await page.waitForFunction(textIs, [VI1, 'BACKUP'], { timeout: 10_000 });
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelectorAll('[data-rs]').length === 2, null, { timeout: 10_000 });
+      await until('VI_1 BACKUP', () => page.waitForFunction(textIs, [VI1, 'BACKUP'], { timeout: 10_000 }));
+      await until('two real servers', () => page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelectorAll('[data-rs]').length === 2, null, { timeout: 10_000 }));
       await page.evaluate(() => { (globalThis as unknown as PageGlobal).notReloaded = true; });
 
       a.crash();
@@ -166,21 +186,23 @@ describe(`e2e: metrics, the status page and --status${why ? ` (SKIPPED: ${why})`
       const fetched = await page.evaluate(() => Promise.all(['/metrics', '/status.json', '/app.js'].map((p) => fetch(p).then((r) => r.text()))));
       for (const t of [html, ...fetched]) assert.ok(!t.includes(SECRET));
       assert.deepEqual(external, [], 'nothing fetched from elsewhere');
+      assert.deepEqual(pageErrors, [], 'no error in the page');
 
       const shot = await page.screenshot({ path: SCREENSHOT ?? path.join(suite.lab.dir, 'status-page.png'), fullPage: true });
       assert.equal(shot.subarray(1, 4).toString(), 'PNG');
+
+      // --status as a table, in host 2.
+      const table = (await suite.lab.exec(2, [process.execPath, KTS_BIN, '--status', '--control-socket', b.controlSocket], { check: true })).stdout;
+      if (process.env.KTS_SAVE_STATUS) fs.writeFileSync(process.env.KTS_SAVE_STATUS, table);
+      assert.match(table, /^VI_1 +51 +eth0 +MASTER +100 +100 +this router +1$/m);
+      assert.match(table, /Last transition +\S+ \S+ \(\d+s ago\) BACKUP -> MASTER: master_down_timer/);
+      assert.match(table, /\[192\.0\.2\.13\]:tcp:8081 +DOWN/);
+      assert.ok(!table.includes(SECRET));
     } finally {
       await browser?.close();
       server.kill('SIGKILL');
     }
 
-    // --status as a table, in host 2.
-    const table = (await suite.lab.exec(2, [process.execPath, KTS_BIN, '--status', '--control-socket', b.controlSocket], { check: true })).stdout;
-    if (process.env.KTS_SAVE_STATUS) fs.writeFileSync(process.env.KTS_SAVE_STATUS, table);
-    assert.match(table, /^VI_1 +51 +eth0 +MASTER +100 +100 +this router +1$/m);
-    assert.match(table, /Last transition +\S+ \S+ \(\d+s ago\) BACKUP -> MASTER: master_down_timer/);
-    assert.match(table, /\[192\.0\.2\.13\]:tcp:8081 +DOWN/);
-    assert.ok(!table.includes(SECRET));
     await suite.stopAll();
   });
 });

@@ -160,6 +160,8 @@ export class OpsExtension implements MainExtension {
       }
       if (url === '/status.json') return void this.send(req, res, 'application/json', JSON.stringify(pageView(await this.snapshot())));
       if (url === '/events') return this.subscribe(req, res);
+      // Browsers ask for it on their own: no icon, and no 404 in their console.
+      if (url === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end();
       res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
     } catch (e) {
       this.ctx?.log.error(`http ${url}: ${(e as Error).message}`);
