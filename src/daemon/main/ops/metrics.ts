@@ -26,7 +26,7 @@ import { describeVip } from '../../vrrp-process/settings';
 import { KEEPALIVED_STATS, STATE_NUMBER, type InstanceStatusView } from '../../status';
 import type { LoopDelayView } from '../../loop-delay';
 import type { ScriptRunState } from '../../../track/script';
-import { checkerStatus, isCheckerError, type OpsSnapshot } from './snapshot';
+import { checkerStatus, isCheckerError, loopsOf, type OpsSnapshot } from './snapshot';
 
 /** keepalived's statistics names → the exporter's metric names. */
 export const EXPORTER_COUNTERS: Record<(typeof KEEPALIVED_STATS)[number], { name: string; help: string }> = {
@@ -121,7 +121,7 @@ export async function metricsText(snap: OpsSnapshot): Promise<string> {
   sc.gauge('keepalived_up', 'Status').set(snap.status ? 1 : 0);
   sc.gauge('keepalived_ts_build_info', 'keepalived-ts build: version, Node.js version and git commit', ['version', 'node_version', 'commit'])
     .set({ version: snap.build.version, node_version: snap.build.node, commit: snap.build.commit }, 1);
-  loopMetrics(sc, [snap.mainLoop, snap.status?.eventLoop, eventLoopOfChecker(snap)]);
+  loopMetrics(sc, loopsOf(snap));
   const s = snap.status;
   if (!s) return sc.registry.metrics();
   for (const i of s.instances) instanceMetrics(sc, snap, i);
@@ -232,15 +232,9 @@ function resourceMetrics(sc: Scrape, r: OpsSnapshotStatus['resources'] | undefin
   }
 }
 
-function eventLoopOfChecker(snap: OpsSnapshot): LoopDelayView | undefined {
-  const c = checkerStatus(snap.status);
-  return c && !isCheckerError(c) ? c.eventLoop : undefined;
-}
-
-function loopMetrics(sc: Scrape, loops: readonly (LoopDelayView | undefined)[]): void {
+function loopMetrics(sc: Scrape, loops: readonly LoopDelayView[]): void {
   const g = sc.gauge('keepalived_ts_event_loop_delay_seconds', 'How late each process\'s event loop ran over the last 30-60 s', ['process', 'stat']);
   for (const l of loops) {
-    if (!l) continue;
     for (const [stat, v] of [['mean', l.meanMs], ['p50', l.p50Ms], ['p99', l.p99Ms], ['max', l.maxMs]] as const) g.set({ process: l.process, stat }, v / 1000);
   }
 }

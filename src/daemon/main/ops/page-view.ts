@@ -7,7 +7,7 @@
  */
 import { KEEPALIVED_STATS } from '../../status';
 import { describeVip } from '../../vrrp-process/settings';
-import { checkerStatus, isCheckerError, scrub, secretsOf, type OpsSnapshot, type TransitionRecord } from './snapshot';
+import { checkerStatus, isCheckerError, loopsOf, scrub, secretsOf, type OpsSnapshot, type TransitionRecord } from './snapshot';
 
 export interface PageInstance {
   name: string;
@@ -103,8 +103,8 @@ export function pageView(snap: OpsSnapshot): PageView {
       })),
     }))
     : [];
-  const loops = [snap.mainLoop, s?.eventLoop, ck && !isCheckerError(ck) ? ck.eventLoop : undefined];
-  const loopOf = (p: string) => loops.find((l) => l?.process === p);
+  const loops = loopsOf(snap);
+  const loopOf = (p: string) => loops.find((l) => l.process === p);
   const proc = (process: string, pid: number | undefined, restarts: number) => ({
     process, pid: pid ?? null, restarts, loopP99Ms: loopOf(process)?.p99Ms ?? null, loopMaxMs: loopOf(process)?.maxMs ?? null,
   });

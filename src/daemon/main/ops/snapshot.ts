@@ -50,6 +50,12 @@ export function isCheckerError(c: CheckerAnswer): c is { error: string } {
   return c !== undefined && 'error' in c;
 }
 
+/** The event loops heard of: main's, and each child's that answered. */
+export function loopsOf(snap: OpsSnapshot): LoopDelayView[] {
+  const c = checkerStatus(snap.status);
+  return [snap.mainLoop, snap.status?.eventLoop, c && !isCheckerError(c) ? c.eventLoop : undefined].filter((l) => l !== undefined);
+}
+
 /** Every configured secret (authentication passwords): never shown, and scrubbed from any free text shown. */
 export function secretsOf(config: KeepalivedConfig): string[] {
   const out = new Set<string>();
