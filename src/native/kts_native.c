@@ -954,27 +954,44 @@ static napi_value js_syslog(napi_env env, napi_callback_info info) {
  * then takes in as if it had seen each event itself.
  */
 
-struct absorb_s {
-  absorb_t *next;
-  watch_t *w; /* NULL once the watch closed */
+/* What absorb and repeat share: a payload, a timerfd on Node's loop, a JS callback, counts. */
+typedef struct {
   napi_env env;
   napi_ref cb;
   napi_async_context actx;
+  unsigned char *payload;
+  size_t len;
+  double count;
+  double last_at;
+  double next_at; /* absorb: the silence deadline; repeat: the next send */
+  int stopped;
+  int tfd;
+  uv_poll_t poll;
+} fast_t;
+
+struct absorb_s {
+  fast_t f; /* first: the poll's data is the absorb */
+  absorb_t *next;
+  watch_t *w; /* NULL once the watch closed */
   int af;
   unsigned char src[16];
   int ttl;
   int ifindex;
-  unsigned char *payload;
-  size_t len;
   double silence_ms;
-  double deadline;
-  double last_at;
-  double count;
   int fired;
-  int stopped;
-  int tfd;
-  uv_poll_t poll;
 };
+
+#define MAX_REPEAT_DST 64
+
+typedef struct {
+  fast_t f; /* first */
+  int fd;
+  struct sockaddr_storage dst[MAX_REPEAT_DST];
+  socklen_t dlen[MAX_REPEAT_DST];
+  int ndst;
+  double interval_ms;
+  int failed;
+} repeat_t;
 
 static void arm_abs(int tfd, double at_ms) {
   struct itimerspec its;
@@ -986,14 +1003,113 @@ static void arm_abs(int tfd, double at_ms) {
   timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+static napi_value fast_state(napi_env env, const fast_t *f, double count) {
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "count", num(env, count));
+  napi_set_named_property(env, o, "lastAt", num(env, f->last_at));
+  napi_set_named_property(env, o, "nextAt", num(env, f->next_at));
+  return o;
+}
+
+/* Copies the payload, opens the timerfd armed at `first`, starts polling it; 0 or an errno. `owner` starts with its fast_t. */
+static int fast_open(napi_env env, fast_t *f, const void *payload, size_t len, napi_value cb, const char *name, uv_poll_cb on, double first) {
+  f->payload = malloc(len);
+  f->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (!f->payload || f->tfd < 0) {
+    int err = f->payload ? errno : ENOMEM;
+    if (f->tfd >= 0) close(f->tfd);
+    free(f->payload);
+    return err;
+  }
+  memcpy(f->payload, payload, len);
+  f->len = len;
+  f->env = env;
+  f->next_at = first;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_poll_init(loop, &f->poll, f->tfd);
+  f->poll.data = f;
+  uv_unref((uv_handle_t *)&f->poll);
+  napi_value n;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &n);
+  napi_async_init(env, NULL, n, &f->actx);
+  napi_create_reference(env, cb, 1, &f->cb);
+  uv_poll_start(&f->poll, UV_READABLE, on);
+  arm_abs(f->tfd, first);
+  return 0;
+}
+
+/* Drains the timerfd; true when the deadline has really come (not re-armed meanwhile). */
+static int fast_due(fast_t *f) {
+  uint64_t x;
+  ssize_t r = read(f->tfd, &x, sizeof x);
+  (void)r;
+  return !f->stopped && mono_ms() + 0.001 >= f->next_at;
+}
+
+/* Calls the JS callback with ({count, lastAt, nextAt}) or, for `err`, (Error, state). The count stays for stop(). */
+static void fast_callback(fast_t *f, int err) {
+  napi_env env = f->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, args[2];
+  size_t n = 0;
+  if (err) args[n++] = make_err_value(env, err, "sendto");
+  args[n++] = fast_state(env, f, f->count);
+  napi_get_reference_value(env, f->cb, &cb);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, f->actx, recv, cb, n, args, NULL) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    napi_fatal_exception(env, e);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void fast_closed(uv_handle_t *h) {
+  fast_t *f = h->data;
+  close(f->tfd);
+  free(f->payload);
+  free(f); /* the absorb_t / repeat_t it starts */
+}
+
+static fast_t *fast_arg(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
+}
+
+/* peek(handle): {count, lastAt, nextAt} since the last peek; keeps running. */
+static napi_value fast_peek(napi_env env, napi_callback_info info, const char *usage) {
+  GET_ARGS(1);
+  fast_t *f = fast_arg(env, argv[0]);
+  if (!f || f->stopped) return throw_arg(env, usage);
+  napi_value st = fast_state(env, f, f->count);
+  f->count = 0;
+  return st;
+}
+
+/* stop(handle): {count, lastAt, nextAt} since the last peek; the handle is dead afterwards. Idempotent. */
+static napi_value fast_stop(napi_env env, fast_t *f) {
+  if (f->stopped) return fast_state(env, f, 0);
+  napi_value st = fast_state(env, f, f->count);
+  f->stopped = 1;
+  uv_poll_stop(&f->poll);
+  napi_delete_reference(env, f->cb);
+  napi_async_destroy(env, f->actx);
+  uv_close((uv_handle_t *)&f->poll, fast_closed);
+  return st;
+}
+
 static int absorb_match(watch_t *w, const pkt_t *p) {
   for (absorb_t *a = w->absorbs; a; a = a->next) {
-    if (a->fired || a->af != p->af || a->ttl != p->ttl || a->ifindex != p->ifindex || a->len != p->len) continue;
-    if (memcmp(a->src, p->src, p->af == AF_INET ? 4 : 16) != 0 || memcmp(a->payload, p->payload, p->len) != 0) continue;
-    a->last_at = mono_ms();
-    a->count += 1;
-    a->deadline = a->last_at + a->silence_ms;
-    arm_abs(a->tfd, a->deadline);
+    if (a->fired || a->af != p->af || a->ttl != p->ttl || a->ifindex != p->ifindex || a->f.len != p->len) continue;
+    if (memcmp(a->src, p->src, p->af == AF_INET ? 4 : 16) != 0 || memcmp(a->f.payload, p->payload, p->len) != 0) continue;
+    a->f.last_at = mono_ms();
+    a->f.count += 1;
+    a->f.next_at = a->f.last_at + a->silence_ms;
+    arm_abs(a->f.tfd, a->f.next_at);
     return 1;
   }
   return 0;
@@ -1018,48 +1134,11 @@ static void absorb_detach_all(watch_t *w) {
   w->absorbs = NULL;
 }
 
-static napi_value fast_state(napi_env env, double count, double last_at, double next_at) {
-  napi_value o;
-  napi_create_object(env, &o);
-  napi_set_named_property(env, o, "count", num(env, count));
-  napi_set_named_property(env, o, "lastAt", num(env, last_at));
-  napi_set_named_property(env, o, "nextAt", num(env, next_at));
-  return o;
-}
-
 static void on_absorb_timer(uv_poll_t *h, int status, int events) {
   absorb_t *a = h->data;
-  uint64_t x;
-  ssize_t r = read(a->tfd, &x, sizeof x);
-  (void)r;
-  if (a->fired || a->stopped) return;
-  if (mono_ms() + 0.001 < a->deadline) return; /* re-armed meanwhile */
+  if (a->fired || !fast_due(&a->f)) return;
   a->fired = 1;
-  napi_env env = a->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, arg = fast_state(env, a->count, a->last_at, a->deadline); /* stop() returns the same count */
-  napi_get_reference_value(env, a->cb, &cb);
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, a->actx, recv, cb, 1, &arg, NULL) == napi_pending_exception) {
-    napi_value e;
-    napi_get_and_clear_last_exception(env, &e);
-    napi_fatal_exception(env, e);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
-static void absorb_closed(uv_handle_t *h) {
-  absorb_t *a = h->data;
-  close(a->tfd);
-  free(a->payload);
-  free(a);
-}
-
-static absorb_t *absorb_arg(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
-  return p;
+  fast_callback(&a->f, 0);
 }
 
 /*
@@ -1089,33 +1168,14 @@ static napi_value js_absorb_start(napi_env env, napi_callback_info info) {
     free(a);
     return throw_arg(env, "absorbStart: src is not an address of that family");
   }
-  a->payload = malloc(len);
-  a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (!a->payload || a->tfd < 0) {
-    int err = a->payload ? errno : ENOMEM;
-    if (a->tfd >= 0) close(a->tfd);
-    free(a->payload);
-    free(a);
-    return throw_errno(env, err, "absorbStart");
-  }
-  memcpy(a->payload, data, len);
-  a->len = len;
   a->ttl = ttl;
   a->ifindex = ifindex;
   a->silence_ms = silence;
-  a->deadline = first;
-  a->env = env;
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, &a->poll, a->tfd);
-  a->poll.data = a;
-  uv_unref((uv_handle_t *)&a->poll);
-  napi_value name;
-  napi_create_string_utf8(env, "kts_native.absorb", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &a->actx);
-  napi_create_reference(env, argv[8], 1, &a->cb);
-  uv_poll_start(&a->poll, UV_READABLE, on_absorb_timer);
-  arm_abs(a->tfd, first);
+  int err = fast_open(env, &a->f, data, len, argv[8], "kts_native.absorb", on_absorb_timer, first);
+  if (err) {
+    free(a);
+    return throw_errno(env, err, "absorbStart");
+  }
   a->w = w;
   a->next = w->absorbs;
   w->absorbs = a;
@@ -1124,100 +1184,40 @@ static napi_value js_absorb_start(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-/* absorbPeek(handle): {count, lastAt, nextAt} counted since the last peek; keeps absorbing. */
 static napi_value js_absorb_peek(napi_env env, napi_callback_info info) {
-  GET_ARGS(1);
-  absorb_t *a = absorb_arg(env, argv[0]);
-  if (!a || a->stopped) return throw_arg(env, "absorbPeek(handle): not a running absorb");
-  napi_value st = fast_state(env, a->count, a->last_at, a->deadline);
-  a->count = 0;
-  return st;
+  return fast_peek(env, info, "absorbPeek(handle): not a running absorb");
 }
 
-/* absorbStop(handle): {count, lastAt, nextAt} since the last peek; the handle is dead afterwards. Idempotent. */
 static napi_value js_absorb_stop(napi_env env, napi_callback_info info) {
   GET_ARGS(1);
-  absorb_t *a = absorb_arg(env, argv[0]);
+  absorb_t *a = (absorb_t *)fast_arg(env, argv[0]);
   if (!a) return throw_arg(env, "absorbStop(handle)");
-  if (a->stopped) return fast_state(env, 0, a->last_at, a->deadline);
-  napi_value st = fast_state(env, a->count, a->last_at, a->deadline);
-  a->stopped = 1;
   absorb_unlink(a);
-  uv_poll_stop(&a->poll);
-  napi_delete_reference(env, a->cb);
-  napi_async_destroy(env, a->actx);
-  uv_close((uv_handle_t *)&a->poll, absorb_closed);
-  return st;
+  return fast_stop(env, &a->f);
 }
-
-#define MAX_REPEAT_DST 64
-
-typedef struct {
-  napi_env env;
-  napi_ref cb;
-  napi_async_context actx;
-  int fd;
-  struct sockaddr_storage dst[MAX_REPEAT_DST];
-  socklen_t dlen[MAX_REPEAT_DST];
-  int ndst;
-  unsigned char *payload;
-  size_t len;
-  double interval_ms;
-  double next_at;
-  double last_at;
-  double count;
-  int stopped;
-  int failed;
-  int tfd;
-  uv_poll_t poll;
-} repeat_t;
 
 static void on_repeat_timer(uv_poll_t *h, int status, int events) {
   repeat_t *r = h->data;
-  uint64_t x;
-  ssize_t rr = read(r->tfd, &x, sizeof x);
-  (void)rr;
-  if (r->stopped || r->failed) return;
+  if (r->failed || !fast_due(&r->f)) return;
   double now = mono_ms();
-  if (now + 0.001 < r->next_at) return;
   int err = 0;
   for (int i = 0; i < r->ndst; i++) {
     ssize_t n;
-    do n = sendto(r->fd, r->payload, r->len, 0, (struct sockaddr *)&r->dst[i], r->dlen[i]);
+    do n = sendto(r->fd, r->f.payload, r->f.len, 0, (struct sockaddr *)&r->dst[i], r->dlen[i]);
     while (n < 0 && errno == EINTR);
     if (n < 0 && !err) err = errno;
   }
   if (err) {
     /* Hand the advert back to JavaScript, which sends, counts and logs as usual. */
     r->failed = 1;
-    napi_env env = r->env;
-    napi_handle_scope scope;
-    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    napi_value cb, recv, args[2];
-    args[0] = make_err_value(env, err, "sendto");
-    args[1] = fast_state(env, r->count, r->last_at, r->next_at); /* stop() returns the same count */
-    napi_get_reference_value(env, r->cb, &cb);
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, r->actx, recv, cb, 2, args, NULL) == napi_pending_exception) {
-      napi_value e;
-      napi_get_and_clear_last_exception(env, &e);
-      napi_fatal_exception(env, e);
-    }
-    napi_close_handle_scope(env, scope);
+    fast_callback(&r->f, err);
     return;
   }
-  r->count += 1;
-  r->last_at = now;
-  r->next_at += r->interval_ms;
-  if (r->next_at <= now) r->next_at = now + r->interval_ms;
-  arm_abs(r->tfd, r->next_at);
-}
-
-static void repeat_closed(uv_handle_t *h) {
-  repeat_t *r = h->data;
-  close(r->tfd);
-  free(r->payload);
-  free(r);
+  r->f.count += 1;
+  r->f.last_at = now;
+  r->f.next_at += r->interval_ms;
+  if (r->f.next_at <= now) r->f.next_at = now + r->interval_ms;
+  arm_abs(r->f.tfd, r->f.next_at);
 }
 
 /*
@@ -1251,66 +1251,27 @@ static napi_value js_repeat_start(napi_env env, napi_callback_info info) {
     }
   }
   r->ndst = (int)nd;
-  r->payload = malloc(len);
-  r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (!r->payload || r->tfd < 0) {
-    int err = r->payload ? errno : ENOMEM;
-    if (r->tfd >= 0) close(r->tfd);
-    free(r->payload);
+  r->fd = fd;
+  r->interval_ms = interval;
+  int err = fast_open(env, &r->f, data, len, argv[7], "kts_native.repeat", on_repeat_timer, first);
+  if (err) {
     free(r);
     return throw_errno(env, err, "repeatStart");
   }
-  memcpy(r->payload, data, len);
-  r->len = len;
-  r->fd = fd;
-  r->interval_ms = interval;
-  r->next_at = first;
-  r->env = env;
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, &r->poll, r->tfd);
-  r->poll.data = r;
-  uv_unref((uv_handle_t *)&r->poll);
-  napi_value name;
-  napi_create_string_utf8(env, "kts_native.repeat", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &r->actx);
-  napi_create_reference(env, argv[7], 1, &r->cb);
-  uv_poll_start(&r->poll, UV_READABLE, on_repeat_timer);
-  arm_abs(r->tfd, first);
   napi_value ext;
   napi_create_external(env, r, NULL, NULL, &ext);
   return ext;
 }
 
-static repeat_t *repeat_arg(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
-  return p;
-}
-
-/* repeatPeek(handle): {count, lastAt, nextAt} sent since the last peek; keeps sending. */
 static napi_value js_repeat_peek(napi_env env, napi_callback_info info) {
-  GET_ARGS(1);
-  repeat_t *r = repeat_arg(env, argv[0]);
-  if (!r || r->stopped) return throw_arg(env, "repeatPeek(handle): not a running repeat");
-  napi_value st = fast_state(env, r->count, r->last_at, r->next_at);
-  r->count = 0;
-  return st;
+  return fast_peek(env, info, "repeatPeek(handle): not a running repeat");
 }
 
-/* repeatStop(handle): {count, lastAt, nextAt} since the last peek; nothing more is sent. Idempotent. */
 static napi_value js_repeat_stop(napi_env env, napi_callback_info info) {
   GET_ARGS(1);
-  repeat_t *r = repeat_arg(env, argv[0]);
-  if (!r) return throw_arg(env, "repeatStop(handle)");
-  if (r->stopped) return fast_state(env, 0, r->last_at, r->next_at);
-  napi_value st = fast_state(env, r->count, r->last_at, r->next_at);
-  r->stopped = 1;
-  uv_poll_stop(&r->poll);
-  napi_delete_reference(env, r->cb);
-  napi_async_destroy(env, r->actx);
-  uv_close((uv_handle_t *)&r->poll, repeat_closed);
-  return st;
+  fast_t *f = fast_arg(env, argv[0]);
+  if (!f) return throw_arg(env, "repeatStop(handle)");
+  return fast_stop(env, f);
 }
 
 /* ---------- monotonic timers (the VRRP clock) ---------- */
