@@ -26,6 +26,9 @@ export interface ChildSide {
   status(): unknown;
   trackers?(states: readonly TrackerState[]): void;
   clearStats?(): void;
+  /** (etcd_election) Grants from the main process. */
+  grant?(instance: string, untilMs: number): void;
+  resign?(instance: string): Promise<void>;
   /** Stop everything the side holds; idempotent. */
   stop(): Promise<void>;
 }
@@ -90,6 +93,13 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
           return;
         case 'stop':
           await stop('asked by the main process');
+          return;
+        case 'grant':
+          side.grant?.(m.instance, m.untilMs);
+          return;
+        case 'resign':
+          await side.resign?.(m.instance);
+          await channel.send({ t: 'reply', id: m.id, ok: true, result: null });
           return;
         case 'init':
           return; // only the first one counts

@@ -61,6 +61,10 @@ export type ToChild =
   | { t: 'status'; id: number }
   /** keepalived's STATS_CLEAR: counters back to zero (after main wrote them out). */
   | { t: 'clearStats' }
+  /** (etcd_election) `instance` may be MASTER until CLOCK_MONOTONIC time `untilMs`; `revision` fences it. */
+  | { t: 'grant'; instance: string; untilMs: number; revision: number }
+  /** (etcd_election) Withdraw the grant; the reply comes once the VIPs are off. */
+  | { t: 'resign'; id: number; instance: string }
   | { t: 'stop' };
 
 // ---- child → main ----
@@ -73,6 +77,8 @@ export type FromChild =
   | { t: 'realServer'; change: RealServerChange }
   | { t: 'virtualServer'; change: VirtualServerChange }
   | { t: 'signal'; sig: ForwardedSignal }
+  /** (etcd_election) An elected instance's effective priority and fault state, for its candidacy. */
+  | { t: 'candidacy'; instance: string; priority: number; fault: boolean; state: string }
   | { t: 'stopped' };
 
 /** What a reload answers. */

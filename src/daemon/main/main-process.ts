@@ -34,6 +34,7 @@ import { processResources, type ProcessResources } from '../resources';
 import { TrackerHub } from '../trackers';
 import { defaultScriptUser, idLookup } from '../users';
 import { Children } from './children';
+import { ElectionService } from './election';
 import { MainEvents, mainExtensions, type MainExtension } from './extensions';
 import { ControlServer } from './control';
 import { NotifyRouter } from './notify-router';
@@ -69,6 +70,8 @@ export interface MainStatus extends DaemonStatusView {
   scriptRuns: ReturnType<TrackerHub['scriptRunStates']>;
   checkers?: unknown;
   processes: ReturnType<Children['processes']>;
+  /** (etcd_election) Each elected instance's campaign: lease, leader, revision, grant. */
+  elections?: Record<string, unknown>;
   /** What each process holds (file descriptors, children, handles, memory): leak checks. */
   resources: { main: ProcessResources; vrrp?: ProcessResources; checker?: ProcessResources };
 }
@@ -156,6 +159,7 @@ class MainProcess implements DaemonProcess {
   private readonly notifier: Notifier;
   private readonly hub: TrackerHub;
   private readonly children: Children;
+  private readonly elections: ElectionService;
   private readonly control: ControlServer;
   private readonly signals = new Map<NodeJS.Signals, () => void>();
   readonly events = new MainEvents();
@@ -196,6 +200,18 @@ class MainProcess implements DaemonProcess {
       onGiveUp: () => void this.shutdown(),
       onDeath: (d) => this.events.emit('childDied', d),
     });
+    // etcd elections run here; the VRRP process gets time-bounded grants on its own clock (CLOCK_MONOTONIC).
+    this.elections = new ElectionService({
+      log,
+      clock: { now: () => native.monotonicMs(), setTimer: (ms, fn) => this.clock.setTimer(ms, fn) },
+      vrrp: {
+        grant: (instance, untilMs, revision) => this.children.toVrrp({ t: 'grant', instance, untilMs, revision }),
+        resign: (instance) =>
+          this.children.vrrp.pid === undefined
+            ? Promise.resolve()
+            : this.children.vrrp.request((id) => ({ t: 'resign', id, instance }), 2000, 'resign').then(() => undefined),
+      },
+    });
     this.control = new ControlServer(o.controlSocket, async (req) => {
       if (req.cmd === 'status') return this.status();
       if (req.cmd === 'reload') return this.reload();
@@ -210,6 +226,7 @@ class MainProcess implements DaemonProcess {
     this.hub.sync(this.config.vrrpScripts, this.config.trackFiles, this.config.trackProcesses);
     this.hub.onAnyChange((s) => this.children.toVrrp({ t: 'trackers', states: [s] }));
     this.children.start();
+    void this.elections.sync(this.config);
     try {
       await this.control.listen();
     } catch (e) {
@@ -241,7 +258,11 @@ class MainProcess implements DaemonProcess {
       checker: (checker as { resources?: ProcessResources } | undefined)?.resources,
     };
     const notify = { ...this.notifier.stats, pending: this.notifier.pendingScripts() };
-    return { ...view, pid: process.pid, notify, trackerStates: this.hub.states(), scriptRuns: this.hub.scriptRunStates(), checkers: checker, processes: this.children.processes(), resources };
+    return { ...view, pid: process.pid, notify, trackerStates: this.hub.states(), scriptRuns: this.hub.scriptRunStates(), checkers: checker, processes: this.children.processes(), ...this.electionStatus(), resources };
+  }
+
+  private electionStatus(): { elections?: Record<string, unknown> } {
+    return this.config.elections.length ? { elections: this.elections.status() } : {};
   }
 
   reload(): Promise<ReloadResult> {
@@ -273,6 +294,7 @@ class MainProcess implements DaemonProcess {
     this.config = runnableScripts(r.config, log);
     this.hub.sync(this.config.vrrpScripts, this.config.trackFiles, this.config.trackProcesses);
     const v = await this.children.reload();
+    await this.elections.sync(this.config);
     if (v) log.info(`Reload finished: ${v.unchanged} unchanged, ${v.changed} changed, ${v.added} added, ${v.removed} removed`);
     else log.info('Reload finished');
     return { ok: true, diagnostics: r.diagnostics };
@@ -284,6 +306,8 @@ class MainProcess implements DaemonProcess {
       this.events.emit('stopping');
       this.hub.stop();
       await this.children.stop();
+      // The VRRP process has dropped every VIP: hand the elections over now (not a TTL later).
+      await this.elections.stop();
       await this.notifier.close(2000);
       await this.startStopScript('shutdown');
       await this.control.close();
@@ -302,7 +326,8 @@ class MainProcess implements DaemonProcess {
 
   private fromChild(m: FromChild, router: NotifyRouter): void {
     if (m.t === 'transition') this.events.emit('transition', m.note);
-    if (m.t === 'signal') this.onSignal(m.sig);
+    if (m.t === 'candidacy') this.elections.candidacy(m);
+    else if (m.t === 'signal') this.onSignal(m.sig);
     else if (m.t !== 'stopped' && m.t !== 'ready' && m.t !== 'reply') router.route(m);
   }
 

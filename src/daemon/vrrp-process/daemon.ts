@@ -20,6 +20,7 @@ import { brokenView, instanceView } from './status-views';
 import { bindInstanceTrackers } from './instance-trackers';
 import { TrackerHub, type TrackerFactories } from '../trackers';
 import { TransportPool, type PoolKey } from './transport-pool';
+import { reportCandidacy, silentTransport, type Candidacy } from './election-instance';
 
 export interface NetAdapters {
   openTransport(key: PoolKey, sourceAddress: string): VrrpTransport;
@@ -52,6 +53,8 @@ export interface DaemonDeps {
   scriptsFor?: (owner: VrrpInstanceConfig | SyncGroupConfig) => NotifyScripts;
   /** Wall-clock ms for status (default Date.now). */
   wallNow?: () => number;
+  /** Elected instances (etcd_election) report their candidacy here. */
+  election?: { report(instance: string, c: Candidacy): void };
 }
 
 interface Running {
@@ -192,6 +195,18 @@ export class Daemon {
     return this.running.get(name)?.inst;
   }
 
+  /** (etcd_election) The main process grants `name` mastership until clock time `until`. */
+  grant(name: string, until: number): void {
+    const r = this.running.get(name);
+    if (r?.cfg.election) r.inst.grant(until);
+  }
+
+  /** (etcd_election) The main process withdraws the grant; resolves once the VIPs are off. */
+  async resign(name: string): Promise<void> {
+    const r = this.running.get(name);
+    if (r?.cfg.election) await r.inst.resign();
+  }
+
   status(): DaemonStatusView {
     const clockToWall = (t: number | null) => (t === null ? this.startedAt : t + this.wallOffset);
     const instances: InstanceStatusView[] = [];
@@ -219,9 +234,15 @@ export class Daemon {
     const settings = instanceSettingsFrom(cfg);
     let transport: VrrpTransport;
     try {
-      const src = settings.sourceAddress ?? this.sourceFor(cfg.interface, cfg.family);
-      settings.sourceAddress = src;
-      transport = this.pool.acquire(transportKeyFor(cfg, src), cfg.virtualRouterId);
+      if (cfg.election) {
+        // Elected through etcd: no adverts, so no socket and no need of an address of its own.
+        const src = settings.sourceAddress ?? this.deps.net.links.primaryAddress(cfg.interface, cfg.family) ?? (cfg.family === 4 ? '0.0.0.0' : '::');
+        transport = silentTransport(cfg.interface, cfg.family, src);
+      } else {
+        const src = settings.sourceAddress ?? this.sourceFor(cfg.interface, cfg.family);
+        settings.sourceAddress = src;
+        transport = this.pool.acquire(transportKeyFor(cfg, src), cfg.virtualRouterId);
+      }
     } catch (e) {
       const why = (e as Error).message;
       this.broken.set(cfg.name, why);
@@ -259,6 +280,7 @@ export class Daemon {
         });
       }),
     );
+    if (cfg.election) r.unsub.push(...reportCandidacy(inst, (c) => this.deps.election?.report(cfg.name, c)));
     this.running.set(cfg.name, r);
     const link = this.deps.net.links.linkState(cfg.interface);
     if (!cfg.dontTrackPrimary && link && !link.up) inst.fault(true, `interface ${cfg.interface}`);

@@ -43,6 +43,7 @@ export function instanceSettingsFrom(cfg: VrrpInstanceConfig): InstanceSettings 
     checksumVariant: cfg.v3ChecksumAsV2 ? 'plain' : 'pseudo',
     strict: cfg.strictMode,
     skipCheckAdvAddr: cfg.skipCheckAdvAddr,
+    election: cfg.election !== undefined,
   };
 }
 

@@ -67,6 +67,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
     },
     notifier,
     trackers: remote.factories,
+    election: { report: (instance, c) => void channel.send({ t: 'candidacy', instance, ...c }) },
   });
 
   await syncStatic(NO_STATICS, config, addresses, routes, log);
@@ -89,6 +90,8 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
     status: () => ({ ...daemon.status(), resources: processResources() }),
     trackers: (states) => remote.apply(states),
     clearStats: () => daemon.clearStats(),
+    grant: (instance, untilMs) => daemon.grant(instance, untilMs),
+    resign: (instance) => daemon.resign(instance),
     stop() {
       stopping ??= (async () => {
         await daemon.stop();
