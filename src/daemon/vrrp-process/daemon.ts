@@ -207,6 +207,11 @@ export class Daemon {
     if (r?.cfg.election) await r.inst.resign();
   }
 
+  /** Adverts received for a VRID no instance here runs (the socket pool's count; no instance sees them). */
+  get unknownVridRcvd(): number {
+    return this.pool.unknownVrid;
+  }
+
   status(): DaemonStatusView {
     const clockToWall = (t: number | null) => (t === null ? this.startedAt : t + this.wallOffset);
     const instances: InstanceStatusView[] = [];

@@ -87,7 +87,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
       config = prepared.config;
       return counts;
     },
-    status: () => ({ ...daemon.status(), resources: processResources() }),
+    status: () => ({ ...daemon.status(), unknownVridRcvd: daemon.unknownVridRcvd, resources: processResources() }),
     trackers: (states) => remote.apply(states),
     clearStats: () => daemon.clearStats(),
     grant: (instance, untilMs) => daemon.grant(instance, untilMs),
