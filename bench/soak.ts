@@ -1,0 +1,201 @@
+/**
+ * The soak (issue 10): three keepalived-ts hosts under a seeded random
+ * schedule of faults for an hour (test/e2e/harness/soak.ts has the world, the
+ * fault kinds and what is measured; soak-analysis.ts what it means):
+ *
+ *   - faults injected by kind, and the time from each heal (and, when the
+ *     schedule waited for it, each injection) until every VIP is on exactly
+ *     its expected host and every instance in its expected state: median,
+ *     p99, max, against the protocol's bound;
+ *   - moments a VIP was on two hosts (or none) beyond the bound: must be 0;
+ *   - RSS and heap of every process: start, end and slope (KB/h) of the
+ *     longest-lived main, VRRP and checker process of each host;
+ *   - the VRRP processes' CPU during the floods against quiet periods;
+ *   - leaks: fds, children and libuv handles (first against last quiet
+ *     period), nftables rules, addresses and processes after the stop.
+ *
+ *   sudo node dist/bench/soak.js [--minutes 60] [--seed N] [--out FILE] [--sample S]
+ *                                [--slack MS] [--rate PPS] [--covering]
+ *
+ * --covering runs the 2-minute test's schedule (every kind once) instead.
+ * Root only; everything runs inside the lab's namespaces and is torn down.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { labUnavailableReason } from '../test/e2e/harness/netns';
+import { coveringSchedule, Soak, type SoakResult } from '../test/e2e/harness/soak';
+import {
+  analyseVips, byKind, cpuSummary, dist, floodUnaccounted, leakRows, longestLived, resourceSlopes,
+} from '../test/e2e/harness/soak-analysis';
+import { INSTANCES } from '../test/e2e/harness/soak-scenario';
+import { fmt, gitCommit, log, mdTable, REPO, table } from './lib';
+
+interface Options {
+  minutes: number;
+  seed: number;
+  out: string;
+  sampleS: number;
+  slackMs: number;
+  rate: number;
+  covering: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    minutes: 60,
+    seed: Date.now() % 1_000_000,
+    out: path.join(REPO, 'bench', 'results', 'soak.json'),
+    sampleS: 10,
+    slackMs: 300,
+    rate: 10_000,
+    covering: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--minutes') o.minutes = Number(val());
+    else if (a === '--seed') o.seed = Number(val());
+    else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--sample') o.sampleS = Number(val());
+    else if (a === '--slack') o.slackMs = Number(val());
+    else if (a === '--rate') o.rate = Number(val());
+    else if (a === '--covering') o.covering = true;
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: sudo node dist/bench/soak.js [--minutes 60] [--seed N] [--out FILE] [--sample S] [--slack MS] [--rate PPS] [--covering]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!(o.minutes > 0) || !Number.isInteger(o.seed)) throw new Error('--minutes must be positive and --seed an integer');
+  return o;
+}
+
+const ms = (x: number) => (Number.isFinite(x) ? fmt(x, 0) : x === Infinity ? 'never' : '-');
+const kb = (x: number) => (Number.isFinite(x) ? fmt(x / 1024, 1) : '-');
+
+/** The tables, as rows (first row: header). */
+function tables(r: SoakResult): { title: string; rows: string[][] }[] {
+  const v = analyseVips(r);
+  const kinds = byKind(r);
+  const out: { title: string; rows: string[][] }[] = [];
+  out.push({
+    title: 'Faults and heals (ms; heal: from the fault healing, reaction: from the injection; the slowest instance of each episode)',
+    rows: [
+      ['fault', 'injected', 'heal median / p99 / max', 'reaction median / p99 / max', 'worst time / bound', 'beyond bound', 'restart / reload / detect median'],
+      ...kinds.map((k) => {
+        const h = dist(k.heal);
+        const re = dist(k.reaction);
+        const x = dist(k.extra);
+        return [
+          k.kind, String(k.count), `${ms(h.median)} / ${ms(h.p99)} / ${ms(h.max)}`, re.n ? `${ms(re.median)} / ${ms(re.p99)} / ${ms(re.max)} (${re.n})` : '-',
+          fmt(k.worstRatio, 2), String(k.violations), x.n ? ms(x.median) : '-',
+        ];
+      }),
+    ],
+  });
+  out.push({
+    title: 'Bounds (Master_Down_Interval at the lowest priority + one interval + slack), with every priority at its base',
+    rows: [['instance', 'bound (ms)'], ...INSTANCES.map((i) => [`${i.name} (v${i.version}, ${i.advert} s)`, ms(r.bounds[i.name])])],
+  });
+  const split = v.moments.filter((m) => m.kind === 'split');
+  out.push({
+    title: 'VIP on two hosts or none (every VIP add/delete of the run)',
+    rows: [
+      ['what', 'moments', 'inside fault windows', 'beyond the bound', 'longest beyond (ms)'],
+      ...(['split', 'none', 'stale'] as const).map((kind) => {
+        const ms0 = v.moments.filter((m) => m.kind === kind);
+        const b = ms0.filter((m) => m.beyondMs > 0);
+        return [kind === 'split' ? 'on two or more hosts' : kind === 'none' ? 'on no host' : 'not configured but held', String(ms0.length), String(ms0.length - b.length), String(b.length), b.length ? ms(Math.max(...b.map((m) => m.beyondMs))) : '-'];
+      }),
+      ['VIP moves outside any fault', String(v.spuriousMoves.length), '-', String(v.spuriousMoves.length), '-'],
+    ],
+  });
+  void split;
+  const slopes = longestLived(resourceSlopes(r.samples, Math.min(300_000, (r.runEndedAt - r.startedAt) / 10)));
+  out.push({
+    title: 'Memory of the longest-lived process of each host and role (after a warm-up; MB, slope KB/h)',
+    rows: [
+      ['host / process', 'lived (min)', 'RSS start', 'RSS end', 'RSS slope', 'heap start', 'heap end', 'heap slope'],
+      ...slopes.map((s) => [
+        `h${s.host} ${s.role}`, fmt((s.toMs - s.fromMs) / 60_000, 1), kb(s.rssStartKb), kb(s.rssEndKb), fmt(s.rssSlopeKbPerH, 0), kb(s.heapStartKb), kb(s.heapEndKb), fmt(s.heapSlopeKbPerH, 0),
+      ]),
+    ],
+  });
+  const cpu = cpuSummary(r);
+  const cf = dist(cpu.flood);
+  const cq = dist(cpu.quiet);
+  const floods = r.episodes.filter((e) => e.flood).map((e) => e.flood!);
+  const sent = floods.reduce((a, f) => a + f.sent, 0);
+  const counted = floods.reduce((a, f) => a + f.hosts.reduce((b, h) => b + h.counted, 0), 0);
+  const kdrops = floods.reduce((a, f) => a + f.hosts.reduce((b, h) => b + h.kernelDrops, 0), 0);
+  out.push({
+    title: 'Floods (hostile packets from a fourth host; CPU in % of one core)',
+    rows: [
+      ['floods', 'packets sent', 'counted in drop counters (3 hosts)', 'kernel drops', 'unaccounted', 'transitions', 'VRRP CPU flood median / max', 'VRRP CPU quiet median / max', 'sender CPU median'],
+      [
+        String(floods.length), String(sent), String(counted), String(kdrops), String(floodUnaccounted(r).length), String(floods.reduce((a, f) => a + f.transitions, 0)),
+        `${fmt(cf.median, 1)} / ${fmt(cf.max, 1)}`, `${fmt(cq.median, 1)} / ${fmt(cq.max, 1)}`, fmt(dist(cpu.sender).median, 1),
+      ],
+    ],
+  });
+  const leaks = leakRows(r);
+  out.push({
+    title: 'Leaks: after the start-up and at the last quiet period (each the minimum of 3 samples), and what the stop left',
+    rows: [
+      ['host / process', 'same pid', 'fds', 'children', 'handles that differ'],
+      ...leaks.map((l) => [
+        `h${l.host} ${l.role}`, l.samePid ? 'yes' : 'no', `${l.fds[0]} -> ${l.fds[1]}`, `${l.children[0]} -> ${l.children[1]}`,
+        Object.entries(l.handles).map(([k, [a, b]]) => `${k} ${a}->${b}`).join(', ') || 'none',
+      ]),
+      ['after stop', '', '', '', `VIPs ${r.final.vipsLeft.length}, nft tables ${r.final.nftLeft.length}, processes ${r.final.processesLeft.length}`],
+    ],
+  });
+  return out;
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const why = labUnavailableReason();
+  if (why) {
+    process.stderr.write(`bench/soak: ${why}; run as root\n`);
+    return 2;
+  }
+  log(`soak: ${o.covering ? 'every fault kind once' : `${o.minutes} min`}, seed ${o.seed}, slack ${o.slackMs} ms, flood ${o.rate}/s`);
+  const soak = await Soak.create({
+    seed: o.seed,
+    durationMs: o.covering ? undefined : o.minutes * 60_000,
+    plans: o.covering ? coveringSchedule(o.seed) : undefined,
+    sampleMs: o.sampleS * 1000,
+    slackMs: o.slackMs,
+    floodRate: o.rate,
+    log,
+  });
+  let r: SoakResult;
+  try {
+    r = await soak.run();
+  } finally {
+    await soak.teardown();
+  }
+  const ts = tables(r);
+  for (const t of ts) process.stdout.write(`\n${t.title}\n${table(t.rows)}\n`);
+  process.stdout.write('\nMarkdown:\n');
+  for (const t of ts) process.stdout.write(`\n${t.title}:\n\n${mdTable(t.rows)}\n`);
+  const errors = r.episodes.flatMap((e) => e.errors.map((x) => `#${e.n} ${e.plan.kind} h${e.plan.host}: ${x}`));
+  if (r.aborted) process.stdout.write(`\nABORTED: ${r.aborted}\n`);
+  if (errors.length) process.stdout.write(`\nErrors (${errors.length}):\n${errors.join('\n')}\n`);
+  if (r.neighbours.length) process.stdout.write(`\nAlso running on the machine:\n${r.neighbours.map((n) => `  ${new Date(n.t).toISOString().slice(11, 19)} ${n.cmd}`).join('\n')}\n`);
+  process.stdout.write(`\nmachine busy ${fmt(r.machineBusyPct, 1)} % over the run; ${r.episodes.length} episodes in ${fmt((r.runEndedAt - r.startedAt) / 60_000, 1)} min\n`);
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(o.out, JSON.stringify({ commit: gitCommit(), date: new Date(r.startedAt).toISOString(), options: o, analysis: { vips: analyseVips(r), kinds: byKind(r), leaks: leakRows(r) }, result: r }) + '\n');
+  log(`raw data: ${o.out}`);
+  const v = analyseVips(r);
+  return r.aborted || errors.length || v.beyond.length || v.spuriousMoves.length ? 1 : 0;
+}
+
+main().then((c) => process.exit(c), (e: unknown) => {
+  process.stderr.write(`bench/soak: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
