@@ -24,6 +24,8 @@ command -v chromium >/dev/null || need+=(chromium)
 # tests (the package's own service is refused a start by the policy-rc.d below; nothing listens afterwards).
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
+# The AWS notify hook example (examples/etcd) is tested with the AWS CLI itself, against a fake EC2 API.
+command -v aws >/dev/null || need+=(awscli)
 # Issue 11: systemd-analyze verifies the shipped unit files (nothing of systemd is started: it is not PID 1 here),
 # and the sd_notify tests listen on an AF_UNIX datagram socket with python3 (Node has none).
 command -v systemd-analyze >/dev/null || need+=(systemd)
