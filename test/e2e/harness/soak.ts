@@ -32,7 +32,9 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cpuNs, cpuTotals, busyPct } from '../../../bench/lib';
+import { busyPct, cpuNs, cpuTotals } from '../../../bench/lib';
+import type { ProcessResources } from '../../../src/daemon/resources';
+import { prng as rng } from '../../../src/net/fake/lan';
 import { AddressMonitor } from './addr-monitor';
 import { dropBook, expectedFor, rawDrops, startFlood, type FloodTarget } from './flood';
 import { Lab } from './netns';
@@ -42,7 +44,6 @@ import {
   allVips, bare, baseModel, cloneModel, DAEMON_HOSTS, expectedHolders, expectedState, healBoundMs, hostFiles, INSTANCES, judged,
   OUTSIDE_HOST, REAL_SERVER_PORT, soakConf, vipsOf, whole, writeHostFiles, type HostFiles, type InstanceState, type SoakInstance, type Topology, type WorldModel,
 } from './soak-scenario';
-import { rng } from './drivers/flood';
 
 export const FAULT_KINDS = [
   'crash', 'vrrp-kill', 'sigstop', 'link-flap', 'partition', 'reload-priority', 'reload-vip', 'script-flip', 'file-flip', 'flood',
@@ -85,14 +86,8 @@ export const ALLOWANCE = {
   fileMs: 500,
 };
 
-export interface ProcessSample {
-  pid: number;
-  fds: number;
-  children: number;
-  handles: Record<string, number>;
-  rssKb: number;
-  heapUsedKb: number;
-}
+/** What status() says a process holds (src/daemon/resources.ts). */
+export type ProcessSample = ProcessResources;
 
 export type Role = 'main' | 'vrrp' | 'checker';
 export const ROLES: Role[] = ['main', 'vrrp', 'checker'];

@@ -19,6 +19,7 @@
  * {"event":"done", sent, seconds, byCategory, expected}.
  */
 import { loadNative } from '../../../../src/native';
+import { prng } from '../../../../src/net/fake/lan';
 import { authDataFromPass, checkAgainstInstance, decodeAdvert, encodeAdvert, type Advert } from '../../../../src/vrrp/codec';
 
 export interface FloodTarget {
@@ -74,18 +75,6 @@ export function classify(data: Buffer, src: string, dst: string, ttl: number, ta
 }
 
 export const counterKey = (e: Expected): string => ('unknownVrid' in e ? UNKNOWN_VRID : `${e.vrid}/${e.reason}`);
-
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Packet {
   category: string;
@@ -201,7 +190,7 @@ function generators(spec: FloodSpec, rnd: () => number): { name: string; weight:
 
 /** `n` datagrams by weighted category, each checked to be one the receivers drop. */
 export function buildPool(spec: FloodSpec, n: number): PoolPacket[] {
-  const rnd = rng(spec.seed);
+  const rnd = prng(spec.seed);
   const gens = generators(spec, rnd);
   const total = gens.reduce((s, g) => s + g.weight, 0);
   const out: PoolPacket[] = [];
