@@ -52,7 +52,10 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     let stopping: Promise<void> | undefined;
     const queued: ToChild[] = [];
     // The loop's lateness rides on every status answer (metrics, the status page); sampled from the first ask.
-    const loop = new LoopDelayMonitor(role);
+    // The VRRP process samples its loop 10 times a second, not 50: each wake-up of a Node process costs ~80 us
+    // here, and its steady-state adverts otherwise wake nothing (the fast path) - 50 samples a second would
+    // double its CPU per received advert.
+    const loop = new LoopDelayMonitor(role, 30_000, role === 'vrrp' ? 100 : 20);
 
     const stop = (why: string): Promise<void> => {
       stopping ??= (async () => {
@@ -91,15 +94,15 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
         case 'clearStats':
           side.clearStats?.();
           return;
-        case 'stop':
-          await stop('asked by the main process');
-          return;
         case 'grant':
           side.grant?.(m.instance, m.untilMs);
           return;
         case 'resign':
           await side.resign?.(m.instance);
           await channel.send({ t: 'reply', id: m.id, ok: true, result: null });
+          return;
+        case 'stop':
+          await stop('asked by the main process');
           return;
         case 'init':
           return; // only the first one counts

@@ -476,17 +476,31 @@ static int absorb_match(watch_t *w, const pkt_t *p);
  * Reads one datagram. Returns 1 with *out set, 0 on EAGAIN, 0 with *out set to
  * an Error on failure, -1 to skip (malformed, or absorbed by the fast path).
  */
-static int read_one(napi_env env, watch_t *w, napi_value *out) {
+/* A handle scope opened only when something goes to JavaScript (absorbed packets never need one). */
+typedef struct {
+  napi_env env;
+  napi_handle_scope scope;
+  int open;
+} lazy_scope_t;
+
+static int scope_ready(lazy_scope_t *s) {
+  if (!s->open && napi_open_handle_scope(s->env, &s->scope) == napi_ok) s->open = 1;
+  return s->open;
+}
+
+static int read_one(lazy_scope_t *ls, watch_t *w, napi_value *out) {
+  napi_env env = ls->env;
   if (w->kind == WATCH_TIMER) {
     uint64_t expirations;
     ssize_t r;
     do r = read(w->fd, &expirations, sizeof expirations);
     while (r < 0 && errno == EINTR);
     if (r < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || !scope_ready(ls)) return 0;
       *out = make_err_value(env, errno, "read");
       return 0;
     }
+    if (!scope_ready(ls)) return 0;
     *out = num(env, (double)expirations);
     return 1;
   }
@@ -508,12 +522,13 @@ static int read_one(napi_env env, watch_t *w, napi_value *out) {
   do n = recvmsg(w->fd, &msg, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || !scope_ready(ls)) return 0;
     *out = make_err_value(env, errno, "recvmsg");
     return 0;
   }
   if (msg.msg_flags & MSG_TRUNC) return -1;
   if (w->kind == WATCH_RAW) {
+    if (!scope_ready(ls)) return 0;
     napi_create_buffer_copy(env, n, w->buf, NULL, out);
     return 1;
   }
@@ -558,6 +573,7 @@ static int read_one(napi_env env, watch_t *w, napi_value *out) {
     p.len = (size_t)n;
   }
   if (absorb_match(w, &p)) return -1;
+  if (!scope_ready(ls)) return 0;
   napi_value data, src, dst;
   src = addr_text(env, p.af, p.src);
   if (p.has_dst) dst = addr_text(env, p.af, p.dst);
@@ -586,15 +602,14 @@ static void call_js(napi_env env, watch_t *w, napi_value err, napi_value val) {
 static void on_poll(uv_poll_t *h, int status, int events) {
   watch_t *w = h->data;
   napi_env env = w->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  lazy_scope_t ls = {env, NULL, 0};
   if (status < 0) {
-    call_js(env, w, make_err_value(env, -status, "uv_poll"), NULL);
+    if (scope_ready(&ls)) call_js(env, w, make_err_value(env, -status, "uv_poll"), NULL);
   } else {
     /* Drain what is queued, bounded so one busy socket cannot starve the loop. */
     for (int i = 0; i < 256 && !w->closed; i++) {
       napi_value out = NULL;
-      int r = read_one(env, w, &out);
+      int r = read_one(&ls, w, &out);
       if (r < 0) continue;
       if (r == 0) {
         if (out) call_js(env, w, out, NULL);
@@ -603,7 +618,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       call_js(env, w, NULL, out);
     }
   }
-  napi_close_handle_scope(env, scope);
+  if (ls.open) napi_close_handle_scope(env, ls.scope);
 }
 
 static void absorb_detach_all(watch_t *w);
