@@ -26,6 +26,11 @@ command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 # The AWS notify hook example (examples/etcd) is tested with the AWS CLI itself, against a fake EC2 API.
 command -v aws >/dev/null || need+=(awscli)
+# Issue 13: the BGP announcement tests run FRR 8.4 (zebra, bgpd, bfdd; the router and the hosts) and BIRD 2,
+# each started only by the tests, inside namespaces, with their config/state/socket directories in the lab dir
+# (the packages' own services are refused a start by the policy-rc.d below; nothing listens afterwards).
+[ -x /usr/lib/frr/bgpd ] || need+=(frr)
+command -v bird >/dev/null || need+=(bird2)
 # Issue 11: systemd-analyze verifies the shipped unit files (nothing of systemd is started: it is not PID 1 here),
 # and the sd_notify tests listen on an AF_UNIX datagram socket with python3 (Node has none).
 command -v systemd-analyze >/dev/null || need+=(systemd)
