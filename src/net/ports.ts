@@ -89,6 +89,12 @@ export interface AddressManager {
   remove(vip: VipSpec): Promise<{ changed: boolean }>;
   /** Is it currently on the interface? */
   has(vip: VipSpec): Promise<boolean>;
+  /**
+   * (etcd_election) Give the address a kernel lifetime of `seconds` (valid and
+   * preferred; RTM_NEWADDR with NLM_F_REPLACE): the kernel deletes it then
+   * unless it is renewed, even if this process is killed.
+   */
+  setLifetime?(vip: VipSpec, seconds: number): Promise<void>;
 }
 
 /** Gratuitous ARP (IPv4) and unsolicited Neighbour Advertisement (IPv6). */

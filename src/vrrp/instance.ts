@@ -217,6 +217,8 @@ export interface InstanceStatus {
 }
 
 const DROP_LOG_INTERVAL_MS = 60_000;
+/** The kernel removes an expired address up to 1/4 s late (ADDRCONF_TIMER_FUZZ_MAX). */
+const KERNEL_LIFETIME_SLACK_MS = 250;
 
 export class VrrpInstance {
   readonly settings: InstanceSettings;
@@ -465,7 +467,26 @@ export class VrrpInstance {
    * instance's own timer unless another grant came.
    */
   grant(until: number): void {
-    if (!this.stopping) this.dispatch({ type: 'grant', until });
+    if (this.stopping) return;
+    this.dispatch({ type: 'grant', until });
+    if (this.data.state === 'MASTER') this.limitLifetimes(until);
+  }
+
+  /**
+   * (election) The VIPs get a kernel lifetime that ends before the grant
+   * does (the kernel checks lifetimes within 1/4 s, in whole seconds): even
+   * a VRRP process killed with SIGKILL cannot leave them up past the grant,
+   * and so past the lease. Each renewal extends it; queued behind the add.
+   */
+  private limitLifetimes(until: number): void {
+    const set = this.addresses.setLifetime?.bind(this.addresses);
+    const seconds = Math.floor((until - this.clock.now() - KERNEL_LIFETIME_SLACK_MS) / 1000);
+    if (!set || seconds < 1) return;
+    for (const vip of this.allVips()) {
+      this.enqueueAddr(async () => {
+        if (this.vipsSet) await set(vip, seconds);
+      });
+    }
   }
 
   /** (election) Give the grant back now; resolves once the VIPs are off the interfaces. */

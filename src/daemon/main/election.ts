@@ -25,7 +25,12 @@ export interface ElectionDeps {
   /** CLOCK_MONOTONIC, the VRRP process's clock (grants are deadlines on it). */
   clock: Clock;
   vrrp: ElectionVrrpPort;
+  /** Notify scripts queued or running for an instance (its notify_master may still be moving a cloud address). */
+  pendingScripts?(instance: string): number;
 }
+
+/** How long a resignation waits for the instance's notify scripts before it gives the key up anyway. */
+export const NOTIFY_WAIT_MS = 10_000;
 
 interface Running {
   /** What the campaign was started from: a change restarts it. */
@@ -78,7 +83,7 @@ export class ElectionService {
           nopreempt: inst.nopreempt, preemptDelayMs: inst.preemptDelayMs,
         },
         client,
-        { grant: (until, rev) => this.deps.vrrp.grant(name, until, rev), resign: () => this.deps.vrrp.resign(name) },
+        { grant: (until, rev) => this.deps.vrrp.grant(name, until, rev), resign: () => this.resign(name) },
         this.deps.clock,
         this.deps.log.child({ instance: name }),
       );
@@ -115,6 +120,21 @@ export class ElectionService {
       this.clients.clear();
     })();
     return this.stopping;
+  }
+
+  /**
+   * The VRRP process drops the VIPs; then the instance's notify scripts
+   * finish (bounded): an old holder's notify_master that moves a cloud
+   * address must not land after the next holder's, so the leader key is
+   * given up only once it has run.
+   */
+  private async resign(name: string): Promise<void> {
+    await this.deps.vrrp.resign(name);
+    const pending = this.deps.pendingScripts;
+    if (!pending || pending(name) === 0 || this.stopping) return;
+    const until = this.deps.clock.now() + NOTIFY_WAIT_MS;
+    while (pending(name) > 0 && this.deps.clock.now() < until) await new Promise<void>((r) => this.deps.clock.setTimer(25, r));
+    if (pending(name) > 0) this.deps.log.warn(`(${name}) notify scripts still running after ${NOTIFY_WAIT_MS} ms - resigning anyway`);
   }
 
   /** The client of a block (one per block, shared by its instances); undefined if its files cannot be read. */

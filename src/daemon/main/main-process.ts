@@ -211,6 +211,7 @@ class MainProcess implements DaemonProcess {
             ? Promise.resolve()
             : this.children.vrrp.request((id) => ({ t: 'resign', id, instance }), 2000, 'resign').then(() => undefined),
       },
+      pendingScripts: (instance) => this.notifier.pendingScripts(`INSTANCE ${instance}`),
     });
     this.control = new ControlServer(o.controlSocket, async (req) => {
       if (req.cmd === 'status') return this.status();

@@ -107,7 +107,8 @@ export class Daemon {
     });
     links.onAddressAdded?.((ifname) => this.retryBroken(ifname));
     links.onAddressRemoved((ifname, address) => {
-      for (const r of this.running.values()) if (vipIfnames(r.cfg).has(ifname)) r.inst.addressRemoved(address);
+      // An elected instance's VIPs may end by their kernel lifetime: the next grant puts them back, not this.
+      for (const r of this.running.values()) if (vipIfnames(r.cfg).has(ifname) && !r.cfg.election) r.inst.addressRemoved(address);
     });
   }
 

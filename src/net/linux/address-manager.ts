@@ -19,6 +19,7 @@ import {
   IFA_LOCAL,
   NLM_F_CREATE,
   NLM_F_EXCL,
+  NLM_F_REPLACE,
   NetlinkError,
   NetlinkSocket,
   RT_SCOPE,
@@ -69,6 +70,32 @@ export class NetlinkAddressManager implements AddressManager {
       if (e instanceof NetlinkError && e.code === 'EEXIST') return { changed: false };
       throw e;
     }
+  }
+
+  /**
+   * A kernel lifetime for the address (`ip addr change ... valid_lft S
+   * preferred_lft S`): the kernel removes it S seconds from now (checked
+   * within 1/4 s) unless renewed. The kernel creates the address if it is
+   * missing, so callers serialise this with their add/remove.
+   */
+  async setLifetime(vip: VipSpec, seconds: number): Promise<void> {
+    const { ifindex, family, local, prefixLength } = this.resolve(vip);
+    let flags = family === 6 ? IFA_F_NODAD : 0;
+    if (vip.noPrefixRoute) flags |= IFA_F_NOPREFIXROUTE;
+    const ci = Buffer.alloc(16);
+    ci.writeUInt32LE(vip.deprecated ? 0 : seconds, 0);
+    ci.writeUInt32LE(seconds, 4);
+    const parts = [
+      ifaddrmsg(family === 4 ? AF_INET : AF_INET6, prefixLength, flags, scopeOf(vip.scope), ifindex),
+      attr(IFA_LOCAL, local),
+      attr(IFA_ADDRESS, local),
+      attrU32(IFA_FLAGS, flags),
+      attr(IFA_CACHEINFO, ci),
+    ];
+    const brd = broadcastOf(vip, local, prefixLength);
+    if (brd) parts.push(attr(IFA_BROADCAST, brd));
+    if (vip.label !== undefined) parts.push(attrStr(IFA_LABEL, vip.label));
+    await this.nl.request(RTM_NEWADDR, NLM_F_REPLACE, `lifetime ${seconds} s for ${vip.address}/${prefixLength} dev ${vip.ifname}`, ...parts);
   }
 
   async remove(vip: VipSpec): Promise<{ changed: boolean }> {
