@@ -31,6 +31,7 @@ import * as path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { configTestExitCode, formatDiagnostic, loadConfig, memoryConfigFs, type LoadResult } from '../src/config';
+import { threadCpuMs } from './lib';
 
 export const ROOT = '/etc/keepalived/keepalived.conf';
 const DIR = '/etc/keepalived';
@@ -449,22 +450,6 @@ interface Reply {
   exit: number;
   codes: string[];
   error?: string;
-}
-
-/**
- * CPU time (user + system) of the calling thread in ms, from
- * /proc/thread-self/stat (10 ms steps), or undefined off Linux. Sync fs
- * calls run on the calling thread, so in a worker this is the worker's.
- */
-function threadCpuMs(): number | undefined {
-  try {
-    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; f[0] is field 3.
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
 }
 
 function workerMain(): void {

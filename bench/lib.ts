@@ -132,3 +132,19 @@ export function keepalivedVersion(): string {
   const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim() || 'unknown';
 }
+
+/**
+ * CPU time (user + system) of the calling thread in ms, from
+ * /proc/thread-self/stat (10 ms steps), or undefined off Linux. Sync fs
+ * calls run on the calling thread, so in a worker this is the worker's.
+ */
+export function threadCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; f[0] is field 3.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
