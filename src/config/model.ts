@@ -229,8 +229,33 @@ export interface VrrpInstanceConfig {
   syncGroup?: string;
   /** `election NAME [key KEY]` (ours): mastership from an etcd election instead of VRRP adverts. */
   election?: ElectionRef;
+  /** `route_announce { }` (ours, issue 13): the VIPs announced as /32 or /128 routes through FRR or BIRD (src/announce). */
+  routeAnnounce?: RouteAnnounceConfig;
   /** keepalived keywords accepted but not modelled: keyword → argument words. */
   other: Record<string, string[]>;
+}
+
+/** `route_announce { }` of an instance (src/config/sections/announce.ts). */
+export interface RouteAnnounceConfig {
+  loc: Loc;
+  /** active_standby: only the MASTER announces; anycast: every node whose instance is not in FAULT. */
+  mode: 'active_standby' | 'anycast';
+  /** The TUN device the VRRP process owns and puts the announced VIPs on (default kts-vip). */
+  device: string;
+  /** active_standby: the VIPs also go on `interface` with GARP/NA (default: by route only). */
+  alsoGarp: boolean;
+  /** Virtual servers whose lost quorum puts the instance in FAULT. */
+  trackVirtualServer: VirtualServerRef[];
+}
+
+/** A virtual_server named as on its own line: `IP PORT`, `fwmark N` or `group NAME`. */
+export interface VirtualServerRef {
+  loc: Loc;
+  kind: 'address' | 'fwmark' | 'group';
+  address?: string;
+  port?: number;
+  fwmark?: number;
+  group?: string;
 }
 
 /** An instance's `election NAME [key KEY]`: the etcd_election block, and its key below the block's prefix. */

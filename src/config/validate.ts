@@ -14,6 +14,7 @@ import type { RootBuilder } from './parse';
 import { fileCheckRefs, groupVsWithoutProtocol } from './sections/check';
 import type { Ctx } from './schema';
 import { finishElection, resolveElectionRef } from './sections/election';
+import { finishRouteAnnounce } from './sections/announce';
 import { finishGlobal } from './sections/global';
 import type { InstanceBuilder, ScriptBuilder, SyncGroupBuilder } from './sections/vrrp';
 
@@ -46,11 +47,16 @@ export function finish(r: RootBuilder, cx: Ctx): Omit<KeepalivedConfig, 'unmodel
   for (const b of r.instances) {
     const inst = finishInstance(b, global, names, cx);
     if (!inst) continue;
+    if (b.routeAnnounce) {
+      const ra = finishRouteAnnounce(b.routeAnnounce, inst, r.virtualServers, cx);
+      if (ra === 'error') continue;
+      inst.routeAnnounce = ra;
+    }
     instances.push(inst);
     vridLocs.set(inst, b.locs.virtual_router_id ?? b.loc);
   }
-  // Election instances send no adverts: their VRID (if any) conflicts with nothing.
-  checkDuplicateVrids(instances.filter((i) => !i.election), vridLocs, cx);
+  // Election and anycast instances send no adverts: their VRID (if any) conflicts with nothing.
+  checkDuplicateVrids(instances.filter((i) => !i.election && i.routeAnnounce?.mode !== 'anycast'), vridLocs, cx);
   checkElectionKeys(instances, cx);
   const syncGroups = finishSyncGroups(r.syncGroups, instances, names, global, cx);
   trackingWeightRules(instances, syncGroups, vrrpScripts, trackFiles, cx);
@@ -437,6 +443,9 @@ function finishSyncGroups(builders: SyncGroupBuilder[], instances: VrrpInstanceC
       } else if (inst.election) {
         cx.diags.error('E_ELECTION_SYNC_GROUP', m.loc,
           `Virtual router ${m.name} is elected through etcd_election ${inst.election.name}: it cannot be in sync group ${b.name} (a VRRP member could take it to MASTER without a grant) - put its VIPs into one elected instance instead; ignoring it here`);
+      } else if (inst.routeAnnounce?.mode === 'anycast') {
+        cx.diags.error('E_ANNOUNCE_SYNC_GROUP', m.loc,
+          `Virtual router ${m.name} is announced by anycast (every healthy node, no VRRP): it cannot be in sync group ${b.name}; ignoring it here`);
       } else if (inst.syncGroup) {
         cx.diags.error('E_SYNC_GROUP_MEMBER', m.loc, `Virtual router ${m.name} cannot exist in more than one sync group; ignoring ${b.name}`);
       } else {

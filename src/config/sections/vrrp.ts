@@ -17,6 +17,7 @@ import {
 } from '../schema';
 import type { Node } from '../tree';
 import { electionRefHandler, type ElectionRefBuilder } from './election';
+import { routeAnnounceHandler, type RouteAnnounceBuilder } from './announce';
 
 /** UINT_MAX, and UINT_MAX / TIMER_HZ: keepalived's usual maxima for counts and whole seconds. */
 const UINT_MAX = 0xffffffff;
@@ -81,6 +82,8 @@ export interface InstanceBuilder {
   v3ChecksumAsV2: boolean;
   /** `election NAME [key KEY]` (ours). */
   election?: ElectionRefBuilder;
+  /** `route_announce { }` (ours). */
+  routeAnnounce?: RouteAnnounceBuilder;
   other: Record<string, string[]>;
   state_: VrrpParseState;
   /** Address family, fixed by the first address-bearing keyword (keepalived vrrp->family). */
@@ -420,6 +423,7 @@ const IFIELDS = {
   kernel_rx_buf_size: intField<IB>('kernelRxBufSize', 0, 0x7fffffff),
   v3_checksum_as_v2: flagField<IB>('v3ChecksumAsV2'),
   election: electionRefHandler<IB>(),
+  route_announce: routeAnnounceHandler<IB>(),
 } satisfies Record<string, Handler<IB>>;
 
 export const instanceSection: Section<IB> = {
