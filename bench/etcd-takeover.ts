@@ -57,6 +57,12 @@ async function runTtl(ttlMs: number, rounds: number): Promise<TtlResult> {
     start(2);
     await peers.get(2)!.waitState('BACKUP');
     const holder = () => tl!.holdersAt(Date.now() - 15)[0];
+    /** Host h, stopped or killed, runs again (a follower: equal priority never preempts). */
+    const restart = async (h: number) => {
+      await peers.get(h)!.waitExit().catch(() => undefined);
+      start(h);
+      await peers.get(h)!.waitState('BACKUP', 'VI_1', 15_000);
+    };
     const phase = () => sleep(500 + Math.random() * (ttlMs / 3));
     for (let r = 0; r < rounds; r++) {
       // kill -9
@@ -66,18 +72,14 @@ async function runTtl(ttlMs: number, rounds: number): Promise<TtlResult> {
       let t0 = Date.now();
       peers.get(h)!.crash(); // the host stays up: its VIP ends by its kernel lifetime
       res.crash.push((await tl.waitHeldBy([o], t0, 4 * ttlMs)) - t0);
-      await peers.get(h)!.waitExit().catch(() => undefined);
-      start(h);
-      await peers.get(h)!.waitState('BACKUP', 'VI_1', 15_000);
+      await restart(h);
       // SIGTERM
       [h, o] = [o, h];
       await phase();
       t0 = Date.now();
       peers.get(h)!.signal('SIGTERM');
       res.sigterm.push((await tl.waitHeldBy([o], t0, 4 * ttlMs)) - t0);
-      await peers.get(h)!.waitExit();
-      start(h);
-      await peers.get(h)!.waitState('BACKUP', 'VI_1', 15_000);
+      await restart(h);
       // cut off from etcd
       [h, o] = [o, h];
       await phase();

@@ -223,7 +223,7 @@ export class EtcdJsonClient implements ElectionStore {
   private request(path: string, body: string, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(path, this.endpoint);
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    if (this.token) headers.authorization = this.token;
+    if (this.token) headers.authorization = this.token; // '' : authentication is off on the server
     const mod = url.protocol === 'https:' ? https : http;
     const req = mod.request(url, { method: 'POST', agent: this.agent, headers }, onResponse);
     req.end(body);
@@ -233,7 +233,7 @@ export class EtcdJsonClient implements ElectionStore {
   /** One POST with a deadline; the answer's JSON, or a StoreError. */
   private async call(path: string, body: Json, retryAuth = true): Promise<Json> {
     if (this.closed) throw new StoreError('E_ETCD_CLOSED', 'client closed');
-    if (this.o.auth && !this.token && path !== '/v3/auth/authenticate') await this.authenticate();
+    if (this.o.auth && this.token === undefined && path !== '/v3/auth/authenticate') await this.authenticate();
     const text = JSON.stringify(body);
     const endpoint = this.endpoint;
     const r = await new Promise<{ status: number; json: Json }>((resolve, reject) => {
@@ -276,7 +276,15 @@ export class EtcdJsonClient implements ElectionStore {
   private async authenticate(): Promise<void> {
     const a = this.o.auth;
     if (!a) return;
-    const r = await this.call('/v3/auth/authenticate', { name: a.user, password: a.password }, false);
+    let r: Json;
+    try {
+      r = await this.call('/v3/auth/authenticate', { name: a.user, password: a.password }, false);
+    } catch (e) {
+      if (!/authentication is not enabled/.test((e as Error).message)) throw e;
+      this.o.log?.warn(`etcd: authentication is not enabled on ${this.endpoint} - going on without a token`);
+      this.token = '';
+      return;
+    }
     if (typeof r.token !== 'string') throw new StoreError('E_ETCD_AUTH', 'authentication gave no token');
     this.token = r.token;
   }

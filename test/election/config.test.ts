@@ -46,6 +46,7 @@ test('config: misuse is refused with located diagnostics', () => {
     ['TLS files for http', `etcd_election E {\n  endpoints http://a:1\n  cacert /ca.pem\n}\n`, ['E_ELECTION_TLS@3']],
     ['cert without key', `etcd_election E {\n  endpoints https://a:1\n  cert /c.pem\n}\n`, ['E_ELECTION_TLS@3']],
     ['user without password', `etcd_election E {\n  endpoints http://a:1\n  user u\n}\n`, ['E_ELECTION_AUTH@3']],
+    ['client certificate and password', `etcd_election E {\n  endpoints https://a:1\n  cert /c.pem\n  key /k.pem\n  user u\n  password p\n}\n`, ['E_ELECTION_TLS_AUTH@5']],
     ['TTL too short', `etcd_election E {\n  endpoints http://a:1\n  lease_ttl 1\n}\n`, ['W_OUT_OF_RANGE@3', 'E_ELECTION_VALUE@3']],
     ['margin too large', `etcd_election E {\n  endpoints http://a:1\n  lease_ttl 2\n  safety_margin 1.5\n}\n`, ['E_ELECTION_VALUE@4']],
     ['in a sync group', `${ELECTION}${inst()}vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n`, ['E_ELECTION_SYNC_GROUP@22', 'W_EMPTY_SYNC_GROUP@20']],
@@ -57,4 +58,15 @@ test('config: misuse is refused with located diagnostics', () => {
   for (const [what, text, want] of cases) assert.deepEqual(codes(parse(text)), want, what);
   // An instance whose election cannot be used does not run at all (not as a VRRP instance either).
   assert.equal(parse(inst()).config.instances.length, 0);
+});
+
+test('config: the worked example (examples/etcd/keepalived.conf) is clean', async () => {
+  const { loadConfig } = await import('../../src/config');
+  const path = await import('node:path');
+  const r = loadConfig(path.join(__dirname, '..', '..', '..', 'examples', 'etcd', 'keepalived.conf'), { hostname: 'lb1' });
+  assert.deepEqual(r.diagnostics.map((d) => d.code), []);
+  const i = r.config.instances[0];
+  assert.equal(i.election?.key, 'VI_WEB');
+  assert.equal(r.config.elections[0].leaseTtlMs, 3000);
+  assert.equal(r.config.elections[0].marginMs, 300);
 });

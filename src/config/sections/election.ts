@@ -144,6 +144,12 @@ export function finishElection(b: ElectionBuilder, routerId: string, cx: Ctx): E
     err('E_ELECTION_AUTH', b.locs.user ?? b.locs.password, 'user and password go together');
     ok = false;
   }
+  if (b.cert !== undefined && b.user !== undefined) {
+    // etcd (3.4, 3.5) answers a gateway request that carries a client certificate with HTTP 400 once
+    // authentication is enabled ("CommonName of client sending a request against gateway will be ignored").
+    err('E_ELECTION_TLS_AUTH', b.locs.user, 'a client certificate (cert/key) and user/password cannot be used together: etcd refuses JSON-gateway requests with a client certificate once authentication is on - authenticate with one of them');
+    ok = false;
+  }
   const ttl = b.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   const margin = b.marginMs ?? defaultMarginMs(ttl);
   if (margin * 2 > ttl) {

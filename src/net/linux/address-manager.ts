@@ -43,26 +43,8 @@ export class NetlinkAddressManager implements AddressManager {
   }
 
   async add(vip: VipSpec): Promise<{ changed: boolean }> {
-    const { ifindex, family, local, prefixLength } = this.resolve(vip);
-    // keepalived adds IPv6 VIPs with IFA_F_NODAD: a backup must not hold it tentative.
-    let flags = family === 6 ? IFA_F_NODAD : 0;
-    if (vip.noPrefixRoute) flags |= IFA_F_NOPREFIXROUTE;
-    const parts = [
-      ifaddrmsg(family === 4 ? AF_INET : AF_INET6, prefixLength, flags, scopeOf(vip.scope), ifindex),
-      attr(IFA_LOCAL, local),
-      attr(IFA_ADDRESS, local),
-      attrU32(IFA_FLAGS, flags),
-    ];
-    if (vip.deprecated) {
-      // struct ifa_cacheinfo: preferred 0, valid forever.
-      const ci = Buffer.alloc(16);
-      ci.writeUInt32LE(0, 0);
-      ci.writeUInt32LE(0xffffffff, 4);
-      parts.push(attr(IFA_CACHEINFO, ci));
-    }
-    const brd = broadcastOf(vip, local, prefixLength);
-    if (brd) parts.push(attr(IFA_BROADCAST, brd));
-    if (vip.label !== undefined) parts.push(attrStr(IFA_LABEL, vip.label));
+    // Deprecated: preferred 0, valid forever.
+    const { parts, prefixLength } = this.newAddrParts(vip, vip.deprecated ? { preferred: 0, valid: 0xffffffff } : undefined);
     try {
       await this.nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, `add ${vip.address}/${prefixLength} dev ${vip.ifname}`, ...parts);
       return { changed: true };
@@ -79,22 +61,7 @@ export class NetlinkAddressManager implements AddressManager {
    * missing, so callers serialise this with their add/remove.
    */
   async setLifetime(vip: VipSpec, seconds: number): Promise<void> {
-    const { ifindex, family, local, prefixLength } = this.resolve(vip);
-    let flags = family === 6 ? IFA_F_NODAD : 0;
-    if (vip.noPrefixRoute) flags |= IFA_F_NOPREFIXROUTE;
-    const ci = Buffer.alloc(16);
-    ci.writeUInt32LE(vip.deprecated ? 0 : seconds, 0);
-    ci.writeUInt32LE(seconds, 4);
-    const parts = [
-      ifaddrmsg(family === 4 ? AF_INET : AF_INET6, prefixLength, flags, scopeOf(vip.scope), ifindex),
-      attr(IFA_LOCAL, local),
-      attr(IFA_ADDRESS, local),
-      attrU32(IFA_FLAGS, flags),
-      attr(IFA_CACHEINFO, ci),
-    ];
-    const brd = broadcastOf(vip, local, prefixLength);
-    if (brd) parts.push(attr(IFA_BROADCAST, brd));
-    if (vip.label !== undefined) parts.push(attrStr(IFA_LABEL, vip.label));
+    const { parts, prefixLength } = this.newAddrParts(vip, { preferred: vip.deprecated ? 0 : seconds, valid: seconds });
     await this.nl.request(RTM_NEWADDR, NLM_F_REPLACE, `lifetime ${seconds} s for ${vip.address}/${prefixLength} dev ${vip.ifname}`, ...parts);
   }
 
@@ -121,6 +88,30 @@ export class NetlinkAddressManager implements AddressManager {
   /** Idempotent; later calls reject with NETLINK_CLOSED. */
   close(): void {
     this.nl.close();
+  }
+
+  /** The RTM_NEWADDR body for `vip`, with a struct ifa_cacheinfo (lifetimes in seconds) when given. */
+  private newAddrParts(vip: VipSpec, lifetime?: { preferred: number; valid: number }): { parts: Buffer[]; prefixLength: number } {
+    const { ifindex, family, local, prefixLength } = this.resolve(vip);
+    // keepalived adds IPv6 VIPs with IFA_F_NODAD: a backup must not hold it tentative.
+    let flags = family === 6 ? IFA_F_NODAD : 0;
+    if (vip.noPrefixRoute) flags |= IFA_F_NOPREFIXROUTE;
+    const parts = [
+      ifaddrmsg(family === 4 ? AF_INET : AF_INET6, prefixLength, flags, scopeOf(vip.scope), ifindex),
+      attr(IFA_LOCAL, local),
+      attr(IFA_ADDRESS, local),
+      attrU32(IFA_FLAGS, flags),
+    ];
+    if (lifetime) {
+      const ci = Buffer.alloc(16);
+      ci.writeUInt32LE(lifetime.preferred, 0);
+      ci.writeUInt32LE(lifetime.valid, 4);
+      parts.push(attr(IFA_CACHEINFO, ci));
+    }
+    const brd = broadcastOf(vip, local, prefixLength);
+    if (brd) parts.push(attr(IFA_BROADCAST, brd));
+    if (vip.label !== undefined) parts.push(attrStr(IFA_LABEL, vip.label));
+    return { parts, prefixLength };
   }
 
   private resolve(vip: VipSpec): { ifindex: number; family: Family; local: Buffer; prefixLength: number } {

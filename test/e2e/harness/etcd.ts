@@ -17,30 +17,62 @@ export function etcdUnavailable(): string | undefined {
   return fs.existsSync('/usr/bin/etcd') && fs.existsSync('/usr/bin/etcdctl') ? undefined : 'needs etcd-server and etcd-client (scripts/install-system-deps.sh)';
 }
 
+/** A throw-away PKI for TLS tests: a CA, a server certificate for the members' addresses, a client certificate. */
+export interface TestPki {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+export function makeTestPki(dir: string, serverIps: string[], clientCn = 'kts'): TestPki {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const f = (n: string) => path.join(dir, n);
+  const ossl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'pipe' });
+  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=kts-test-ca');
+  const leaf = (name: string, cn: string, ext: string) => {
+    fs.writeFileSync(f(`${name}.ext`), ext);
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`);
+    ossl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.pem`), '-days', '2', '-extfile', f(`${name}.ext`));
+  };
+  leaf('server', 'etcd', `subjectAltName=${serverIps.map((ip) => `IP:${ip}`).join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+  leaf('client', clientCn, 'extendedKeyUsage=clientAuth\n');
+  return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
+}
+
 export class EtcdCluster {
   private readonly procs = new Map<number, ChildProcess>();
   readonly logs = new Map<number, string[]>();
 
-  private constructor(readonly lab: Lab, readonly hosts: number[]) {}
+  private constructor(readonly lab: Lab, readonly hosts: number[], readonly pki?: TestPki, readonly clientCertAuth = true) {}
 
-  /** Starts one member per host and waits until the cluster answers. */
-  static async start(lab: Lab, hosts: number[]): Promise<EtcdCluster> {
-    const c = new EtcdCluster(lab, hosts);
+  /**
+   * Starts one member per host and waits until the cluster answers; with
+   * `pki`, clients talk TLS, and (clientCertAuth) must present a certificate.
+   */
+  static async start(lab: Lab, hosts: number[], pki?: TestPki, clientCertAuth = true): Promise<EtcdCluster> {
+    const c = new EtcdCluster(lab, hosts, pki, clientCertAuth);
     for (const h of hosts) c.startMember(h);
     await c.waitHealthy();
     return c;
   }
 
   endpoints(): string[] {
-    return this.hosts.map((h) => `http://${this.lab.ipv4(h)}:${ETCD_CLIENT_PORT}`);
+    return this.hosts.map((h) => `${this.pki ? 'https' : 'http'}://${this.lab.ipv4(h)}:${ETCD_CLIENT_PORT}`);
   }
 
   private startMember(h: number): void {
     const ip = this.lab.ipv4(h);
     const cluster = this.hosts.map((x) => `e${x}=http://${this.lab.ipv4(x)}:2380`).join(',');
+    const url = `${this.pki ? 'https' : 'http'}://${ip}:${ETCD_CLIENT_PORT}`;
+    const tls = this.pki
+      ? ['--cert-file', this.pki.serverCert, '--key-file', this.pki.serverKey, ...(this.clientCertAuth ? ['--trusted-ca-file', this.pki.ca, '--client-cert-auth'] : [])]
+      : [];
     const p = this.lab.spawn(h, [
-      'etcd', '--name', `e${h}`, '--data-dir', path.join(this.lab.dir, `etcd-${h}`),
-      '--listen-client-urls', `http://${ip}:${ETCD_CLIENT_PORT}`, '--advertise-client-urls', `http://${ip}:${ETCD_CLIENT_PORT}`,
+      'etcd', '--name', `e${h}`, '--data-dir', path.join(this.lab.dir, `etcd-${h}`), ...tls,
+      '--listen-client-urls', url, '--advertise-client-urls', url,
       '--listen-peer-urls', `http://${ip}:2380`, '--initial-advertise-peer-urls', `http://${ip}:2380`,
       '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', this.lab.prefix,
       '--log-level', 'warn',
@@ -53,7 +85,8 @@ export class EtcdCluster {
 
   /** etcdctl run from `from` (a lab host that reaches the members). */
   etcdctl(from: number, args: string[], timeoutMs = 10_000) {
-    return this.lab.exec(from, ['etcdctl', `--endpoints=${this.endpoints().join(',')}`, '--command-timeout=2s', ...args], {
+    const tls = this.pki ? [`--cacert=${this.pki.ca}`, `--cert=${this.pki.clientCert}`, `--key=${this.pki.clientKey}`] : [];
+    return this.lab.exec(from, ['etcdctl', `--endpoints=${this.endpoints().join(',')}`, '--command-timeout=2s', ...tls, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' }, timeoutMs,
     });
   }
