@@ -18,7 +18,7 @@ import { SIGNAL_FUNCTIONS } from '../core/signals';
 import { configuredProcessName } from './identity';
 import { processLogger } from './logging';
 import { applyTuning, tuningFor } from './process-tuning';
-import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type ToChild, type TrackerState } from './protocol';
+import { Channel, SYSLOG_IDENT, type ChildOptions, type ChildRole, type ForwardedSignal, type FromChild, type QuorumFaults, type ToChild, type TrackerState } from './protocol';
 
 /** One side (VRRP or checkers) as the child runs it. */
 export interface ChildSide {
@@ -26,6 +26,8 @@ export interface ChildSide {
   status(): unknown;
   trackers?(states: readonly TrackerState[]): void;
   clearStats?(): void;
+  /** (route_announce) The tracked virtual servers without quorum, per instance. */
+  quorum?(faults: QuorumFaults): void;
   /** (etcd_election) Grants from the main process. */
   grant?(instance: string, untilMs: number): void;
   resign?(instance: string): Promise<void>;
@@ -93,6 +95,9 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
           return;
         case 'clearStats':
           side.clearStats?.();
+          return;
+        case 'quorum':
+          side.quorum?.(m.faults);
           return;
         case 'grant':
           side.grant?.(m.instance, m.untilMs);

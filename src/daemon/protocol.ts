@@ -46,6 +46,13 @@ export type TrackerState =
   | { kind: 'script' | 'process'; name: string; status: ScriptStatus }
   | { kind: 'file'; name: string; value: number };
 
+/**
+ * (route_announce track_virtual_server) Per instance, the virtual servers it
+ * tracks that have no quorum - lost, or not reported yet by the checker
+ * process - by the checker's name for them (`[198.51.100.10]:tcp:80`).
+ */
+export type QuorumFaults = Record<string, string[]>;
+
 /** A VRRP transition for the notifier; main adds the scripts from its configuration. `atMs`: wall clock. */
 export type TransitionNote = Omit<VrrpTransition, 'scripts'> & { atMs: number };
 export type VrrpEventNote = Omit<VrrpEvent, 'script'>;
@@ -55,12 +62,14 @@ export type ForwardedSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'JSON' | 'STATS
 
 // ---- main → child ----
 export type ToChild =
-  | { t: 'init'; config: KeepalivedConfig; options: ChildOptions; trackers?: TrackerState[]; restart: boolean }
+  | { t: 'init'; config: KeepalivedConfig; options: ChildOptions; trackers?: TrackerState[]; quorum?: QuorumFaults; restart: boolean }
   | { t: 'reload'; id: number; config: KeepalivedConfig; trackers?: TrackerState[] }
   | { t: 'trackers'; states: TrackerState[] }
   | { t: 'status'; id: number }
   /** keepalived's STATS_CLEAR: counters back to zero (after main wrote them out). */
   | { t: 'clearStats' }
+  /** (route_announce) The tracked virtual servers' quorum changed (or a reload changed what is tracked). */
+  | { t: 'quorum'; faults: QuorumFaults }
   /** (etcd_election) `instance` may be MASTER until CLOCK_MONOTONIC time `untilMs`; `revision` fences it. */
   | { t: 'grant'; instance: string; untilMs: number; revision: number }
   /** (etcd_election) Withdraw the grant; the reply comes once the VIPs are off. */

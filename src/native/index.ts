@@ -150,12 +150,20 @@ export interface KtsNative {
    * also `dst` and `ttl` from the header (else '' and -1). unwatch() / watchRef() apply.
    */
   icmpWatch(fd: number, family: 4 | 6, cb: (err: NativeError | null, pkt: NativePacket) => void): WatchHandle;
+
+  /**
+   * Route announcement (see the section in kts_native.c): a TUN device
+   * (IFF_TUN | IFF_NO_PI, O_CLOEXEC, never persistent) that the kernel
+   * deletes, with its addresses and routes, when the fd closes or the
+   * process dies. Close it with close(fd).
+   */
+  tunOpen(name: string): { fd: number; ifname: string };
 }
 
 export type NativeLoad = { ok: true; native: KtsNative; path: string } | { ok: false; reason: string };
 
 const ADDON = path.join('build', 'Release', 'kts_native.node');
-const EXPECTED_ABI = 5;
+const EXPECTED_ABI = 6;
 
 /** Directories that may hold build/Release: the package root from src/native or dist/src/native. */
 function candidates(): string[] {

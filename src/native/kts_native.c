@@ -11,7 +11,8 @@
  *    a process-wide handler writes the signal number to a socketpair;
  *  - the process's name (prctl PR_SET_NAME) and execv, so the daemon answers
  *    to `keepalived` as operators' scripts expect (pkill, killall, pidof);
- *  - AF_UNIX datagrams (systemd's NOTIFY_SOCKET, abstract `@` form too).
+ *  - AF_UNIX datagrams (systemd's NOTIFY_SOCKET, abstract `@` form too);
+ *  - a TUN device owned by the process (route announcement: it dies with us).
  *
  * N-API only. Errors are thrown as Error objects carrying `code` (errno name,
  * e.g. "EPERM"), `errno` and `syscall`, like Node's own system errors.
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <net/ethernet.h>
@@ -1729,6 +1731,55 @@ static napi_value js_icmp_watch(napi_env env, napi_callback_info info) {
   return ext;
 }
 
+/* ---------- route announcement: a TUN device that dies with the process ----------
+ *
+ * The VRRP process puts the VIPs it announces by route on a TUN device it
+ * opened itself. The device is not persistent (no TUNSETPERSIST): when the
+ * last fd on it closes - the process exits, or is killed with SIGKILL - the
+ * kernel unregisters it, and with it its addresses and connected routes, so
+ * the routing daemon (FRR's zebra, BIRD's direct protocol) withdraws at once.
+ * O_CLOEXEC: no `ip`/`nft` child may keep it alive. A persistent device of
+ * that name left by someone else is taken over and made non-persistent.
+ *
+ * tunOpen(name) -> { fd, ifname }. Nothing is read from the fd: the kernel
+ * delivers traffic for local addresses locally, and drops what it would send
+ * into the device (multicast reports) once its queue is full.
+ */
+static napi_value js_tun_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ];
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ - 1)
+    return throw_arg(env, "tunOpen(name): 1 to 14 characters");
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return throw_errno(env, errno, "open(/dev/net/tun)");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  memcpy(ifr.ifr_name, name, len);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "ioctl(TUNSETIFF)");
+  }
+  struct ifreq got;
+  memset(&got, 0, sizeof got);
+  if (ioctl(fd, TUNGETIFF, &got) == 0 && (got.ifr_flags & IFF_PERSIST) && ioctl(fd, TUNSETPERSIST, 0) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "ioctl(TUNSETPERSIST 0)");
+  }
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_int32(env, fd, &v);
+  napi_set_named_property(env, o, "fd", v);
+  napi_create_string_utf8(env, ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ), &v);
+  napi_set_named_property(env, o, "ifname", v);
+  return o;
+}
+
 /* ---------- module ---------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -1772,10 +1823,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"icmpOpen", NULL, js_icmp_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"icmpSend", NULL, js_icmp_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"icmpWatch", NULL, js_icmp_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tunOpen", NULL, js_tun_open, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value v;
-  napi_create_int32(env, 5, &v);
+  napi_create_int32(env, 6, &v);
   napi_set_named_property(env, exports, "abiVersion", v);
   return exports;
 }

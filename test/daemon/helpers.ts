@@ -84,6 +84,8 @@ export interface Host {
   processes: Map<string, FakeScript>;
   /** vrrpEvent calls (MASTER_RX_LOWER_PRI ...). */
   events: { name: string; event: string; priority: number }[];
+  /** route_announce devices and their user counts (a device at 0 is gone). */
+  devices: Map<string, number>;
 }
 
 export function config(text: string, id: string): KeepalivedConfig {
@@ -106,6 +108,7 @@ export class Cluster {
     const files = new Map<string, FakeFile>();
     const processes = new Map<string, FakeScript>();
     const events: Host['events'] = [];
+    const devices = new Map<string, number>();
     const notifier: NotifierPort = {
       vrrpTransition: async (t) => {
         notified.push(t);
@@ -123,6 +126,10 @@ export class Cluster {
         addresses: node.addresses,
         announcer: node.announcer,
         links,
+        announceDevices: {
+          acquire: (d) => void devices.set(d, (devices.get(d) ?? 0) + 1),
+          release: (d) => void devices.set(d, (devices.get(d) ?? 1) - 1),
+        },
       },
       notifier,
       trackers: {
@@ -144,7 +151,7 @@ export class Cluster {
       },
       wallNow: () => this.clock.now(),
     });
-    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files, processes, events };
+    const host: Host = { name, node, links, daemon, config: cfg, notified, logs, scripts, files, processes, events, devices };
     this.hosts.set(name, host);
     return host;
   }

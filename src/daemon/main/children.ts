@@ -11,7 +11,7 @@ import type { KeepalivedConfig } from '../../config/model';
 import type { Logger } from '../../core/log';
 import type { CliOptions } from '../../cli/args';
 import { PROCESS_NAME } from '../identity';
-import { CHILD_FLAG, type ChildOptions, type ChildRole, type FromChild, type ReloadCounts, type ToChild, type TrackerState } from '../protocol';
+import { CHILD_FLAG, type ChildOptions, type ChildRole, type FromChild, type QuorumFaults, type ReloadCounts, type ToChild, type TrackerState } from '../protocol';
 import { ChildSupervisor } from './supervisor';
 
 const BIN = path.join(__dirname, '..', '..', '..', '..', 'bin', 'keepalived-ts');
@@ -52,6 +52,8 @@ export interface ChildrenDeps {
   config(): KeepalivedConfig;
   /** The trackers' current results (sent to the VRRP child at start and reload). */
   trackers(): TrackerState[];
+  /** route_announce: the tracked virtual servers without quorum (sent to the VRRP child at start). */
+  quorum?(): QuorumFaults;
   onMessage(m: FromChild): void;
   /** -R and a child died: stop the daemon. */
   onGiveUp(): void;
@@ -69,7 +71,10 @@ export class Children {
       new ChildSupervisor(role, {
         log: deps.log,
         spawn: spawnChild,
-        init: (restart) => ({ t: 'init', config: deps.config(), options: deps.childOptions, restart, trackers: this.trackersFor(role) }),
+        init: (restart) => ({
+          t: 'init', config: deps.config(), options: deps.childOptions, restart, trackers: this.trackersFor(role),
+          ...(role === 'vrrp' && deps.quorum ? { quorum: deps.quorum() } : {}),
+        }),
         onMessage: deps.onMessage,
         pidFile,
         respawn: !deps.options.dontRespawn,

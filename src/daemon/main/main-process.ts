@@ -32,6 +32,7 @@ import { SYSLOG_IDENT, type ChildOptions, type ForwardedSignal, type FromChild, 
 import { formatData, formatJson, formatStats, type DaemonStatusView } from '../status';
 import { processResources, type ProcessResources } from '../resources';
 import { TrackerHub } from '../trackers';
+import { QuorumView } from './quorum';
 import { defaultScriptUser, idLookup } from '../users';
 import { Children } from './children';
 import { ElectionService } from './election';
@@ -159,6 +160,8 @@ class MainProcess implements DaemonProcess {
   private readonly notifier: Notifier;
   private readonly hub: TrackerHub;
   private readonly children: Children;
+  /** route_announce track_virtual_server: the checker's quorum reports, per tracking instance. */
+  private readonly quorum = new QuorumView(() => this.config);
   private readonly elections: ElectionService;
   private readonly control: ControlServer;
   private readonly signals = new Map<NodeJS.Signals, () => void>();
@@ -196,6 +199,7 @@ class MainProcess implements DaemonProcess {
       childOptions,
       config: () => this.config,
       trackers: () => this.hub.states(),
+      quorum: () => this.quorum.faults(),
       onMessage: (m) => this.fromChild(m, router),
       onGiveUp: () => void this.shutdown(),
       onDeath: (d) => this.events.emit('childDied', d),
@@ -294,6 +298,8 @@ class MainProcess implements DaemonProcess {
     this.previous = this.config;
     this.config = runnableScripts(r.config, log);
     this.hub.sync(this.config.vrrpScripts, this.config.trackFiles, this.config.trackProcesses);
+    // Before the reload: an instance the reload adds finds its tracked quorum already there.
+    this.children.toVrrp({ t: 'quorum', faults: this.quorum.faults() });
     const v = await this.children.reload();
     await this.elections.sync(this.config);
     if (v) log.info(`Reload finished: ${v.unchanged} unchanged, ${v.changed} changed, ${v.added} added, ${v.removed} removed`);
@@ -327,6 +333,7 @@ class MainProcess implements DaemonProcess {
 
   private fromChild(m: FromChild, router: NotifyRouter): void {
     if (m.t === 'transition') this.events.emit('transition', m.note);
+    if (m.t === 'virtualServer' && this.quorum.report(m.change.vs, m.change.up)) this.children.toVrrp({ t: 'quorum', faults: this.quorum.faults() });
     if (m.t === 'candidacy') this.elections.candidacy(m);
     else if (m.t === 'signal') this.onSignal(m.sig);
     else if (m.t !== 'stopped' && m.t !== 'ready' && m.t !== 'reply') router.route(m);

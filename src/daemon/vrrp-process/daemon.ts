@@ -21,6 +21,9 @@ import { bindInstanceTrackers } from './instance-trackers';
 import { TrackerHub, type TrackerFactories } from '../trackers';
 import { TransportPool, type PoolKey } from './transport-pool';
 import { reportCandidacy, silentTransport, type Candidacy } from './election-instance';
+import { RouteAnnounce } from './route-announce';
+import type { AnnounceDevices } from '../../announce/devices';
+import type { QuorumFaults } from '../protocol';
 
 export interface NetAdapters {
   openTransport(key: PoolKey, sourceAddress: string): VrrpTransport;
@@ -30,6 +33,8 @@ export interface NetAdapters {
   firewall?: Firewall;
   /** For virtual_routes / virtual_rules. */
   routes?: RouteManager;
+  /** For route_announce: the devices announced VIPs go on. */
+  announceDevices?: AnnounceDevices;
   links: LinkWatcher & {
     primaryAddress(ifname: string, family: Family): string | undefined;
     /** New addresses (optional): an instance waiting for its interface's address retries. */
@@ -92,12 +97,15 @@ export class Daemon {
   private startDelayUntil = 0;
   /** Instances whose interface or source address was missing at start. */
   private readonly broken = new Map<string, string>();
+  /** route_announce: ports, anycast announcements, devices, tracked quorum. */
+  private readonly announce: RouteAnnounce;
 
   constructor(config: KeepalivedConfig, private readonly deps: DaemonDeps) {
     this.config = config;
     this.log = deps.logger;
     this.pool = new TransportPool((key) => deps.net.openTransport(key, key.src));
     this.hub = new TrackerHub(deps.trackers, deps.logger);
+    this.announce = new RouteAnnounce(deps.net.announceDevices, deps.net.addresses, deps.net.announcer, deps.logger);
     this.startedAt = (deps.wallNow ?? Date.now)();
     this.wallOffset = this.startedAt - deps.clock.now();
     const links = deps.net.links;
@@ -150,6 +158,7 @@ export class Daemon {
         }
         const s = instanceSettingsFrom(after);
         r.inst.updateAddresses(s.vips, s.excludedVips);
+        await this.announce.updateVips(after);
         continue;
       }
       await this.remove(before.name, 'rebuilt');
@@ -208,6 +217,11 @@ export class Daemon {
     if (r?.cfg.election) await r.inst.resign();
   }
 
+  /** (route_announce) The tracked virtual servers without quorum, per instance, from the main process. */
+  quorum(faults: QuorumFaults): void {
+    this.announce.setQuorum(faults);
+  }
+
   /** Adverts received for a VRID no instance here runs (the socket pool's count; no instance sees them). */
   get unknownVridRcvd(): number {
     return this.pool.unknownVrid;
@@ -239,8 +253,10 @@ export class Daemon {
   private add(cfg: VrrpInstanceConfig): void {
     const settings = instanceSettingsFrom(cfg);
     let transport: VrrpTransport;
+    let ports: ReturnType<RouteAnnounce['ports']> | undefined;
     try {
-      if (cfg.election) {
+      ports = this.announce.ports(cfg);
+      if (cfg.election || ports.silent) {
         // Elected through etcd: no adverts, so no socket and no need of an address of its own.
         const src = settings.sourceAddress ?? this.deps.net.links.primaryAddress(cfg.interface, cfg.family) ?? (cfg.family === 4 ? '0.0.0.0' : '::');
         transport = silentTransport(cfg.interface, cfg.family, src);
@@ -250,6 +266,7 @@ export class Daemon {
         transport = this.pool.acquire(transportKeyFor(cfg, src), cfg.virtualRouterId);
       }
     } catch (e) {
+      if (ports) this.announce.abandon(cfg);
       const why = (e as Error).message;
       this.broken.set(cfg.name, why);
       this.log.error(`(${cfg.name}) cannot run: ${why} - instance stays in FAULT`);
@@ -260,8 +277,8 @@ export class Daemon {
       settings,
       clock: this.deps.clock,
       transport,
-      addresses: this.deps.net.addresses,
-      announcer: this.deps.net.announcer,
+      addresses: ports.addresses,
+      announcer: ports.announcer,
       firewall: this.deps.net.firewall,
       routes: this.deps.net.routes,
       logger: this.log,
@@ -288,6 +305,7 @@ export class Daemon {
     );
     if (cfg.election) r.unsub.push(...reportCandidacy(inst, (c) => this.deps.election?.report(cfg.name, c)));
     this.running.set(cfg.name, r);
+    this.announce.attach(cfg, inst);
     const link = this.deps.net.links.linkState(cfg.interface);
     if (!cfg.dontTrackPrimary && link && !link.up) inst.fault(true, `interface ${cfg.interface}`);
     this.bindTrackers(r);
@@ -317,6 +335,7 @@ export class Daemon {
     this.running.delete(name);
     r.deleted = why === 'deleted';
     await r.inst.stop();
+    await this.announce.detach(name);
     for (const u of [...r.unsub, ...r.trackerUnsub]) u();
     if (why === 'deleted') this.log.info(`(${name}) removed by reload: VIPs released`);
     if (why === 'rebuilt') this.log.info(`(${name}) changed by reload: restarted`);

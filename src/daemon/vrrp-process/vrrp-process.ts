@@ -14,6 +14,7 @@ import type { KeepalivedConfig } from '../../config/model';
 import type { Clock } from '../../core/clock';
 import {
   CommandThread, IpRouteManager, LinuxAnnouncer, MacvlanManager, NetlinkAddressManager, NetlinkLinkWatcher, NftFirewall, RawVrrpTransport,
+  TunAnnounceDevices,
 } from '../../net/linux';
 import type { ChildContext, ChildSide } from '../child';
 import type { TrackerState } from '../protocol';
@@ -32,6 +33,7 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
   const routes = new IpRouteManager(commands.ip);
   const macvlans = new MacvlanManager(native);
   const vmacs = new VmacSet(macvlans, addresses, links, log);
+  const announceDevices = new TunAnnounceDevices(log, native);
   const remote = new RemoteTrackers();
   if (ctx.init.trackers) remote.apply(ctx.init.trackers);
 
@@ -64,12 +66,15 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
       firewall,
       routes,
       links,
+      announceDevices,
     },
     notifier,
     trackers: remote.factories,
     election: { report: (instance, c) => void channel.send({ t: 'candidacy', instance, ...c }) },
   });
 
+  // route_announce track_virtual_server: until main says otherwise, a tracked virtual server has no quorum.
+  if (ctx.init.quorum) daemon.quorum(ctx.init.quorum);
   await syncStatic(NO_STATICS, config, addresses, routes, log);
   // vrrp_startup_delay: keepalived starts its dispatcher that much later; not again when restarted.
   const delay = ctx.init.restart ? 0 : options.startupDelayMs;
@@ -90,11 +95,13 @@ export async function buildVrrpSide(ctx: ChildContext, clock: Clock): Promise<Ch
     status: () => ({ ...daemon.status(), unknownVridRcvd: daemon.unknownVridRcvd, resources: processResources() }),
     trackers: (states) => remote.apply(states),
     clearStats: () => daemon.clearStats(),
+    quorum: (faults) => daemon.quorum(faults),
     grant: (instance, untilMs) => daemon.grant(instance, untilMs),
     resign: (instance) => daemon.resign(instance),
     stop() {
       stopping ??= (async () => {
         await daemon.stop();
+        announceDevices.close();
         if (!options.dontReleaseVrrp) await syncStatic(config, NO_STATICS, addresses, routes, log);
         await firewall.close();
         await vmacs.drop(new Set());

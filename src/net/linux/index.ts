@@ -15,3 +15,4 @@ export type { IpRunner } from './ip-routes';
 export { NftLvsDataPlane, lvsTableScript, weightedSlots, selectorFor } from './nft-lvs';
 export { CommandThread } from './exec-thread';
 export { TimerfdClock } from './timerfd-clock';
+export { TunAnnounceDevices } from './route-announcer';
