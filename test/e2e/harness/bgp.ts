@@ -1,0 +1,347 @@
+/**
+ * The pieces of the route_announce end-to-end tests (issue 13) that do not
+ * depend on the hosts' routing daemon: keepalived-ts configurations, a TCP
+ * service on each host, a client behind the router that keeps asking it,
+ * and the checks on the router's route timeline.
+ */
+import type { ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { labUnavailableReason, waitFor, type Lab } from './netns';
+import { startKts, type Peer } from './peers';
+import { descendants } from './proctree';
+import { labSuite } from './suite';
+import { birdMissing, BirdNode, hostBirdConfig } from './bird';
+import { CLIENT, FrrNode, frrMissing, hostFrrConfig, ROUTER, routerConfig, RouteWatch, wireBgpLab, type RouteChange } from './frr';
+
+export const VIP = '198.51.100.10';
+export const VIP6 = '2001:db8:100::10';
+export const PORT = 8080;
+export const PRIO: Record<number, number> = { 2: 150, 3: 100 };
+
+/**
+ * A host's keepalived.conf: one instance, VRRPv3 every 0.1 s (so a takeover
+ * is Master_Down_Interval ~ 0.36 s), the VIP announced by route, a track_file
+ * that faults it when the file says non-zero.
+ */
+export function ktsConf(lab: Lab, host: number, o: { mode?: 'active_standby' | 'anycast'; trackFile: string; extra?: string[]; v6?: boolean }): string {
+  const lines = [
+    'global_defs {',
+    `    router_id host${host}`,
+    '}',
+    'vrrp_track_file trk {',
+    `    file ${o.trackFile}`,
+    '    weight 0',
+    '}',
+    'vrrp_instance VI_1 {',
+    '    interface eth0',
+    '    virtual_router_id 51',
+    '    version 3',
+    `    priority ${PRIO[host] ?? 100}`,
+    '    advert_int 0.1',
+    '    virtual_ipaddress {',
+    `        ${VIP}`,
+    '    }',
+    '    track_file {',
+    '        trk',
+    '    }',
+    '    route_announce {',
+    `        mode ${o.mode ?? 'active_standby'}`,
+    ...(o.extra ?? []).map((l) => `        ${l}`),
+    '    }',
+    '}',
+  ];
+  if (o.v6) {
+    lines.push(
+      'vrrp_instance VI_6 {',
+      '    interface eth0',
+      '    virtual_router_id 52',
+      `    priority ${PRIO[host] ?? 100}`,
+      '    advert_int 0.1',
+      '    virtual_ipaddress {',
+      `        ${VIP6}/64`,
+      '    }',
+      '    track_file {',
+      '        trk',
+      '    }',
+      '    route_announce {',
+      `        mode ${o.mode ?? 'active_standby'}`,
+      '    }',
+      '}',
+    );
+  }
+  void lab;
+  return lines.join('\n') + '\n';
+}
+
+/** A TCP service on every address of the host: answers with the host number and closes. */
+export function startService(lab: Lab, host: number): ChildProcess {
+  const js = `require('net').createServer((s) => s.end('h${host}')).listen(${PORT}, '::')`;
+  return lab.spawn(host, [process.execPath, '-e', js]);
+}
+
+export interface Answer {
+  t: number;
+  who: string | null;
+}
+
+/**
+ * The client behind the router: a new TCP connection to the VIP every
+ * `everyMs` (each given 300 ms), and what answered, with the time it was
+ * asked. Bounded: it stops by itself after `maxMs`.
+ */
+export class Client {
+  readonly answers: Answer[] = [];
+  private readonly proc: ChildProcess;
+
+  constructor(lab: Lab, address = VIP, everyMs = 20, maxMs = 600_000) {
+    const js = `
+      const net = require('net');
+      const end = Date.now() + ${maxMs};
+      const ask = () => {
+        if (Date.now() > end) process.exit(0);
+        const t = Date.now();
+        let data = '', done = false;
+        const s = net.connect({ host: '${address}', port: ${PORT} });
+        const finish = (who) => { if (done) return; done = true; s.destroy(); console.log(JSON.stringify({ t, who })); };
+        s.setTimeout(300, () => finish(null));
+        s.on('data', (d) => (data += d));
+        s.on('end', () => finish(data || null));
+        s.on('error', () => finish(null));
+      };
+      setInterval(ask, ${everyMs});`;
+    this.proc = lab.spawn(CLIENT, [process.execPath, '-e', js]);
+    readline.createInterface({ input: this.proc.stdout! }).on('line', (l) => {
+      try {
+        this.answers.push(JSON.parse(l) as Answer);
+      } catch {
+        /* not ours */
+      }
+    });
+  }
+
+  /** Resolves with the first answer asked at or after `since` that came from `who`. */
+  async answered(who: string, since: number, timeoutMs = 15_000): Promise<Answer> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const a = this.answers.find((x) => x.t >= since && x.who === who);
+      if (a) return a;
+      if (Date.now() > end) throw new Error(`client: no answer from ${who} since ${new Date(since).toISOString()}; last ${JSON.stringify(this.answers.slice(-5))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Time from `since` to the first answer from `who` after it, and the longest run of unanswered requests in between. */
+  gap(since: number, who: string): { resumeMs: number; failed: number } {
+    const after = this.answers.filter((a) => a.t >= since);
+    const first = after.find((a) => a.who === who);
+    return { resumeMs: first ? first.t - since : NaN, failed: after.filter((a) => first && a.t < first.t && a.who === null).length };
+  }
+
+  stop(): void {
+    this.proc.kill('SIGTERM');
+  }
+}
+
+/** The state a keepalived-ts peer last logged for VI_1 at or before epoch ms `t` (its log lines carry their read time). */
+export function stateAt(p: Peer, t: number, instance = 'VI_1'): string {
+  let state = 'INIT';
+  for (const l of p.log) {
+    if (l.at > t) break;
+    const m = new RegExp(`\\(${instance}\\) Entering (MASTER|BACKUP|FAULT) STATE`).exec(l.line);
+    if (m) state = m[1];
+    if (/Stopped|Stopping/.test(l.line)) state = 'STOP';
+  }
+  return state;
+}
+
+/**
+ * "Nothing is announced by a BACKUP": every change of the router's route
+ * that adds a host as a next hop comes while that host is MASTER (anycast:
+ * BACKUP or MASTER), as its own log says; in active/standby there is never
+ * more than one next hop.
+ */
+export function checkTimeline(changes: readonly RouteChange[], peers: Map<string, Peer[]>, o: { single: boolean; healthy?: string[] }): string[] {
+  const healthy = o.healthy ?? ['MASTER'];
+  const problems: string[] = [];
+  let before: string[] = [];
+  for (const c of changes) {
+    if (o.single && c.via.length > 1) problems.push(`${new Date(c.t).toISOString()}: ${c.via.length} next hops ${c.via.join(' ')}`);
+    for (const via of c.via.filter((v) => !before.includes(v))) {
+      const runs = peers.get(via) ?? [];
+      if (!runs.some((p) => healthy.includes(stateAt(p, c.t)))) {
+        problems.push(`${new Date(c.t).toISOString()}: the router took ${via} while its daemon was ${runs.map((p) => stateAt(p, c.t)).join('/') || 'not running'}`);
+      }
+    }
+    before = c.via;
+  }
+  return problems;
+}
+
+export type Routing = 'frr' | 'bird';
+
+/** A host's routing daemon, whichever it is. */
+export interface HostRouting {
+  signal(sig: NodeJS.Signals): void;
+  stop(): Promise<void>;
+}
+
+/** One measured move of the router's route (README table, bench). */
+export interface Move {
+  routing: Routing;
+  event: string;
+  /** From the event to the router's route pointing at the new host only. */
+  moveMs: number;
+  /** From the event to the router's route no longer pointing at the old host. */
+  withdrawMs: number;
+  /** From the event to the client's first answer from the new host. */
+  resumeMs: number;
+}
+
+/** Starts the routing daemon of a keepalived-ts host. */
+export async function startHostRouting(routing: Routing, lab: Lab, host: number, o: { v6?: boolean } = {}): Promise<HostRouting> {
+  if (routing === 'frr') return FrrNode.start(lab, host, hostFrrConfig(lab, host, o));
+  return BirdNode.start(lab, host, hostBirdConfig(lab, host, o));
+}
+
+/** Waits until the router has `n` established BGP sessions. */
+export async function sessionsUp(router: FrrNode, n: number): Promise<void> {
+  await waitFor(async () => (await router.established()).length >= n, { timeoutMs: 30_000, intervalMs: 200, what: `${n} BGP sessions on the router` });
+}
+
+/**
+ * The active/standby scenarios of issue 13 through `routing` on the hosts:
+ * the MASTER alone announces and the client reaches the VIP through the
+ * router; kill -9 of the master's whole daemon tree, SIGTERM, a tracker
+ * fault, and a hung host (keepalived-ts and the routing daemon stopped:
+ * only BFD notices) each move the route to the other host, measured on the
+ * router's FIB; stopped daemons leave nothing; the whole timeline never has
+ * a BACKUP announced nor (but for the hung host, bounded by BFD) two paths.
+ */
+export function activeStandbySuite(routing: Routing, moves: Move[]): void {
+  const why = labUnavailableReason() ?? frrMissing() ?? (routing === 'bird' ? birdMissing() : undefined);
+  describe(`e2e: route_announce active/standby, FRR router, ${routing === 'frr' ? 'FRR 8.4' : 'BIRD 2'} on the hosts${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
+    const s = labSuite({ hosts: 4 }, wireBgpLab);
+    let router: FrrNode;
+    const hostRouting = new Map<number, HostRouting>();
+    let watch: RouteWatch;
+    let client: Client;
+    const runs = new Map<string, Peer[]>();
+    const current = new Map<number, Peer>();
+    let hangWindow: [number, number] = [0, 0];
+    const ip = (h: number) => s.lab.ipv4(h);
+    const trk = (h: number) => path.join(s.lab.dir, `trk${h}`);
+    const start = (h: number): Peer => {
+      const p = s.track(startKts(s.lab, h, ktsConf(s.lab, h, { trackFile: trk(h) })));
+      runs.set(ip(h), [...(runs.get(ip(h)) ?? []), p]);
+      current.set(h, p);
+      return p;
+    };
+    const record = async (event: string, t0: number, from: number, to: number): Promise<Move> => {
+      const moved = await watch.until([ip(to)]);
+      const gone = watch.since(t0).find((c) => !c.via.includes(ip(from)))!;
+      await client.answered(`h${to}`, moved.t);
+      const m: Move = { routing, event, moveMs: moved.t - t0, withdrawMs: gone.t - t0, resumeMs: client.gap(t0, `h${to}`).resumeMs };
+      moves.push(m);
+      return m;
+    };
+
+    before(async () => {
+      for (const h of [2, 3]) fs.writeFileSync(trk(h), '0\n');
+      router = await FrrNode.start(s.lab, ROUTER, routerConfig(s.lab, [2, 3]));
+      for (const h of [2, 3]) {
+        hostRouting.set(h, await startHostRouting(routing, s.lab, h));
+        startService(s.lab, h);
+      }
+      await sessionsUp(router, 2);
+      watch = await RouteWatch.start(s.lab, `${VIP}/32`);
+      client = new Client(s.lab);
+    });
+    after(async () => {
+      client?.stop();
+      watch?.stop();
+      await s.stopAll();
+      for (const r of hostRouting.values()) await r.stop();
+      await router?.stop();
+    });
+
+    test('the MASTER alone announces: the router routes the VIP to it and the client reaches it', async () => {
+      start(2);
+      await watch.until([ip(2)]);
+      start(3);
+      await waitFor(() => current.get(3)!.log.some((l) => /\(VI_1\) Entering BACKUP STATE/.test(l.line)), { what: 'host 3 BACKUP' });
+      const a = await client.answered('h2', Date.now());
+      assert.ok(a.t > 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(watch.via, [ip(2)], 'the backup announces nothing');
+      assert.deepEqual(await watch.dump(), [ip(2)]);
+    });
+
+    test('kill -9 of the master (the whole daemon tree): the route moves to the backup, the client resumes', async () => {
+      const t0 = Date.now();
+      current.get(2)!.crash();
+      const m = await record('kill -9 of the master', t0, 2, 3);
+      assert.ok(m.withdrawMs < 1000, `the crashed host's route withdrawn in ${m.withdrawMs} ms`);
+      start(2);
+      await watch.until([ip(2)]);
+      await client.answered('h2', Date.now());
+    });
+
+    test('SIGTERM of the master: withdrawn, then the address removed; the backup takes over', async () => {
+      const t0 = Date.now();
+      current.get(2)!.signal('SIGTERM');
+      await record('SIGTERM of the master', t0, 2, 3);
+      await current.get(2)!.waitExit();
+      start(2);
+      await watch.until([ip(2)]);
+    });
+
+    test('a tracker fault on the master (track_file weight 0): FAULT withdraws, the backup takes over and back', async () => {
+      await client.answered('h2', Date.now());
+      const t0 = Date.now();
+      fs.writeFileSync(trk(2), '1\n');
+      await record('tracker fault on the master', t0, 2, 3);
+      fs.writeFileSync(trk(2), '0\n');
+      await watch.until([ip(2)]);
+      await client.answered('h2', Date.now());
+    });
+
+    test('a hung master host (keepalived-ts and its routing daemon stopped): BFD withdraws within its bound', async () => {
+      const tree = [current.get(2)!.pid, ...descendants(current.get(2)!.pid)];
+      const t0 = Date.now();
+      for (const p of tree) process.kill(p, 'SIGSTOP');
+      hostRouting.get(2)!.signal('SIGSTOP');
+      try {
+        const gone = await waitFor(() => watch.since(t0).find((c) => !c.via.includes(ip(2))), { timeoutMs: 10_000, intervalMs: 10, what: 'withdrawal of the hung host' });
+        await watch.until([ip(3)]);
+        const m: Move = { routing, event: 'hung master host (BFD 3 x 100 ms)', moveMs: watch.since(t0).find((c) => c.via.join() === ip(3))!.t - t0, withdrawMs: gone.t - t0, resumeMs: NaN };
+        await client.answered('h3', t0);
+        m.resumeMs = client.gap(t0, 'h3').resumeMs;
+        moves.push(m);
+        // BFD: 3 x 100 ms without a control packet, then bgpd drops the session and the router its paths.
+        assert.ok(m.withdrawMs < 1000, `withdrawn ${m.withdrawMs} ms after the hang (bound: BFD detection 300 ms + processing)`);
+      } finally {
+        hangWindow = [t0, Date.now()];
+        hostRouting.get(2)!.signal('SIGCONT');
+        for (const p of tree) process.kill(p, 'SIGCONT');
+      }
+      await sessionsUp(router, 2);
+      await watch.until([ip(2)], 20_000);
+    });
+
+    test('stopped daemons leave nothing announced; the timeline never had a BACKUP announced', async () => {
+      await current.get(3)!.stop();
+      await current.get(2)!.stop();
+      const t = Date.now();
+      await watch.until([]);
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.deepEqual(watch.since(t).filter((c) => c.via.length > 0), [], 'nothing announced after the stop');
+      assert.deepEqual(await watch.dump(), []);
+      const outside = watch.changes.filter((c) => c.t < hangWindow[0] || c.t > hangWindow[1]);
+      assert.deepEqual(checkTimeline(outside, runs, { single: true }), []);
+    });
+  });
+}
