@@ -151,7 +151,8 @@ export class VipTimeline {
     for (const h of hosts) {
       this.changes.set(h, []);
       this.maxGap.set(h, 0);
-      const p = lab.node(h, vipSamplerPath, ['eth0', vip, String(intervalMs)]);
+      // At realtime priority: a 10 ms sampler at normal priority misses its ticks on a loaded machine.
+      const p = lab.spawn(h, ['chrt', '-r', '40', process.execPath, vipSamplerPath, 'eth0', vip, String(intervalMs)]);
       readline.createInterface({ input: p.stdout! }).on('line', (l) => {
         const m = JSON.parse(l) as { t: number; has?: boolean; maxGap?: number };
         if (m.has !== undefined) this.changes.get(h)!.push({ t: m.t, has: m.has });

@@ -163,9 +163,9 @@ export class Peer {
   }
 
   /** Our status over the control socket (keepalived-ts only). */
-  async status(): Promise<DaemonStatusView> {
+  async status(timeoutMs = 2000): Promise<DaemonStatusView> {
     if (this.kind !== 'kts') throw new Error('status() is for keepalived-ts peers');
-    return (await controlRequest(this.controlSocket, { cmd: 'status' })) as DaemonStatusView;
+    return (await controlRequest(this.controlSocket, { cmd: 'status' }, timeoutMs)) as DaemonStatusView;
   }
 
   /** Current state of an instance: from the control socket (ours) or the last "Entering X STATE" line (keepalived). */
