@@ -16,7 +16,7 @@
  */
 import type { VrrpInstanceConfig } from '../../config/model';
 import type { Logger } from '../../core/log';
-import type { AddressManager, Announcer } from '../../net/ports';
+import type { AddressManager, Announcer, VipSpec } from '../../net/ports';
 import type { VrrpInstance } from '../../vrrp/instance';
 import { AnycastAnnouncement } from '../../announce/anycast';
 import { NO_ADDRESSES, onDeviceAlso, onDeviceOnly, type AnnounceDevices } from '../../announce/devices';
@@ -54,8 +54,9 @@ export class RouteAnnounce {
     if (!this.devices) throw new Error(`route_announce needs an announce device (${ra.device}), and none can be made here`);
     this.devices.acquire(ra.device);
     if (ra.mode === 'anycast') return { addresses: NO_ADDRESSES, announcer: SILENT_ANNOUNCER, silent: true };
-    if (ra.alsoGarp) return { addresses: onDeviceAlso(this.addresses, ra.device), announcer: this.announcer, silent: false };
-    return { addresses: onDeviceOnly(this.addresses, ra.device), announcer: SILENT_ANNOUNCER, silent: false };
+    const say = (on: boolean) => (v: VipSpec) => this.log.info(`(${cfg.name}) ${on ? 'announcing' : 'withdrawing'} ${v.address} by route on ${ra.device}`);
+    if (ra.alsoGarp) return { addresses: logged(onDeviceAlso(this.addresses, ra.device), say), announcer: this.announcer, silent: false };
+    return { addresses: logged(onDeviceOnly(this.addresses, ra.device), say), announcer: SILENT_ANNOUNCER, silent: false };
   }
 
   /** The instance could not be built after ports(): give its device back. */
@@ -104,6 +105,15 @@ export class RouteAnnounce {
     for (const f of want) if (!a.faults.has(f)) a.inst.fault(true, f);
     a.faults = want;
   }
+}
+
+/** Says each announcement and withdrawal that changed something. */
+function logged(m: AddressManager, say: (on: boolean) => (v: VipSpec) => void): AddressManager {
+  const tell = (on: boolean, v: VipSpec) => (r: { changed: boolean }) => {
+    if (r.changed) say(on)(v);
+    return r;
+  };
+  return { ...m, add: (v) => m.add(v).then(tell(true, v)), remove: (v) => m.remove(v).then(tell(false, v)) };
 }
 
 function vipsOf(cfg: VrrpInstanceConfig) {
