@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { labUnavailableReason, waitFor, type Lab } from './netns';
 import { startKts, type Peer } from './peers';
 import { descendants } from './proctree';
@@ -212,6 +212,94 @@ export async function sessionsUp(router: FrrNode, n: number): Promise<void> {
   await waitFor(async () => (await router.established()).length >= n, { timeoutMs: 30_000, intervalMs: 200, what: `${n} BGP sessions on the router` });
 }
 
+/** A failure the route must move away from, and how the host comes back from it. */
+export type MoveEvent = 'kill -9 of the master' | 'SIGTERM of the master' | 'tracker fault on the master';
+
+/**
+ * The active/standby bed: the lab, the FRR router, the hosts' routing
+ * daemons and TCP services, the router's route watch and the client;
+ * keepalived-ts on hosts 2 (priority 150) and 3 (100). Used by the e2e
+ * suite and by bench/bgp-takeover.ts.
+ */
+export class BgpBed {
+  readonly routing = new Map<number, HostRouting>();
+  /** Every keepalived-ts run, by host address (the timeline check reads their logs). */
+  readonly runs = new Map<string, Peer[]>();
+  readonly current = new Map<number, Peer>();
+  router!: FrrNode;
+  watch!: RouteWatch;
+  client!: Client;
+
+  private constructor(readonly lab: Lab, readonly kind: Routing) {}
+
+  /** Builds it on `lab` (wired with wireBgpLab). */
+  static async create(lab: Lab, kind: Routing): Promise<BgpBed> {
+    const b = new BgpBed(lab, kind);
+    for (const h of [2, 3]) fs.writeFileSync(b.trk(h), '0\n');
+    b.router = await FrrNode.start(lab, ROUTER, routerConfig(lab, [2, 3]));
+    for (const h of [2, 3]) {
+      b.routing.set(h, await startHostRouting(kind, lab, h));
+      startService(lab, h);
+    }
+    await sessionsUp(b.router, 2);
+    b.watch = await RouteWatch.start(lab, `${VIP}/32`);
+    b.client = new Client(lab);
+    return b;
+  }
+
+  ip(h: number): string {
+    return this.lab.ipv4(h);
+  }
+
+  trk(h: number): string {
+    return path.join(this.lab.dir, `trk${h}`);
+  }
+
+  start(h: number): Peer {
+    const p = startKts(this.lab, h, ktsConf(this.lab, h, { trackFile: this.trk(h) }));
+    this.runs.set(this.ip(h), [...(this.runs.get(this.ip(h)) ?? []), p]);
+    this.current.set(h, p);
+    return p;
+  }
+
+  /** Host 2 MASTER (announcing, answering the client), host 3 BACKUP. */
+  async steady(): Promise<void> {
+    if (!this.current.has(2) || this.current.get(2)!.proc.exitCode !== null || this.current.get(2)!.proc.signalCode !== null) this.start(2);
+    await this.watch.until([this.ip(2)]);
+    if (!this.current.has(3)) this.start(3);
+    await waitFor(() => this.current.get(3)!.log.some((l) => /\(VI_1\) Entering BACKUP STATE/.test(l.line)), { what: 'host 3 BACKUP' });
+    await this.client.answered('h2', Date.now());
+  }
+
+  /** `event` on the master (host 2): measured until the router routes to host 3 and the client is answered by it; then host 2 is back. */
+  async move(event: MoveEvent): Promise<Move> {
+    const t0 = Date.now();
+    if (event === 'kill -9 of the master') this.current.get(2)!.crash();
+    else if (event === 'SIGTERM of the master') this.current.get(2)!.signal('SIGTERM');
+    else fs.writeFileSync(this.trk(2), '1\n');
+    const moved = await this.watch.until([this.ip(3)]);
+    const gone = this.watch.since(t0).find((c) => !c.via.includes(this.ip(2)))!;
+    await this.client.answered('h3', moved.t);
+    const m: Move = { routing: this.kind, event, moveMs: moved.t - t0, withdrawMs: gone.t - t0, resumeMs: this.client.gap(t0, 'h3').resumeMs };
+    if (event === 'tracker fault on the master') fs.writeFileSync(this.trk(2), '0\n');
+    else {
+      await this.current.get(2)!.waitExit().catch(() => undefined);
+      this.start(2);
+    }
+    await this.watch.until([this.ip(2)]);
+    await this.client.answered('h2', Date.now());
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    this.client?.stop();
+    this.watch?.stop();
+    for (const p of this.current.values()) await p.stop().catch(() => undefined);
+    for (const r of this.routing.values()) await r.stop();
+    await this.router?.stop();
+  }
+}
+
 /**
  * The active/standby scenarios of issue 13 through `routing` on the hosts:
  * the MASTER alone announces and the client reaches the VIP through the
@@ -224,96 +312,39 @@ export async function sessionsUp(router: FrrNode, n: number): Promise<void> {
 export function activeStandbySuite(routing: Routing, moves: Move[]): void {
   const why = labUnavailableReason() ?? frrMissing() ?? (routing === 'bird' ? birdMissing() : undefined);
   describe(`e2e: route_announce active/standby, FRR router, ${routing === 'frr' ? 'FRR 8.4' : 'BIRD 2'} on the hosts${why ? ` (SKIPPED: ${why})` : ''}`, { skip: why }, () => {
-    const s = labSuite({ hosts: 4 }, wireBgpLab);
-    let router: FrrNode;
-    const hostRouting = new Map<number, HostRouting>();
-    let watch: RouteWatch;
-    let client: Client;
-    const runs = new Map<string, Peer[]>();
-    const current = new Map<number, Peer>();
-    let hangWindow: [number, number] = [0, 0];
-    const ip = (h: number) => s.lab.ipv4(h);
-    const trk = (h: number) => path.join(s.lab.dir, `trk${h}`);
-    const start = (h: number): Peer => {
-      const p = s.track(startKts(s.lab, h, ktsConf(s.lab, h, { trackFile: trk(h) })));
-      runs.set(ip(h), [...(runs.get(ip(h)) ?? []), p]);
-      current.set(h, p);
-      return p;
-    };
-    const record = async (event: string, t0: number, from: number, to: number): Promise<Move> => {
-      const moved = await watch.until([ip(to)]);
-      const gone = watch.since(t0).find((c) => !c.via.includes(ip(from)))!;
-      await client.answered(`h${to}`, moved.t);
-      const m: Move = { routing, event, moveMs: moved.t - t0, withdrawMs: gone.t - t0, resumeMs: client.gap(t0, `h${to}`).resumeMs };
-      moves.push(m);
-      return m;
-    };
-
-    before(async () => {
-      for (const h of [2, 3]) fs.writeFileSync(trk(h), '0\n');
-      router = await FrrNode.start(s.lab, ROUTER, routerConfig(s.lab, [2, 3]));
-      for (const h of [2, 3]) {
-        hostRouting.set(h, await startHostRouting(routing, s.lab, h));
-        startService(s.lab, h);
-      }
-      await sessionsUp(router, 2);
-      watch = await RouteWatch.start(s.lab, `${VIP}/32`);
-      client = new Client(s.lab);
-    });
+    let bed: BgpBed;
+    // Before the lab's own after(): the daemons stop while their namespaces are still there.
     after(async () => {
-      client?.stop();
-      watch?.stop();
-      await s.stopAll();
-      for (const r of hostRouting.values()) await r.stop();
-      await router?.stop();
+      await bed?.stop();
     });
+    labSuite({ hosts: 4 }, async (lab) => {
+      await wireBgpLab(lab);
+      bed = await BgpBed.create(lab, routing);
+    });
+    let hangWindow: [number, number] = [0, 0];
 
     test('the MASTER alone announces: the router routes the VIP to it and the client reaches it', async () => {
-      start(2);
-      await watch.until([ip(2)]);
-      start(3);
-      await waitFor(() => current.get(3)!.log.some((l) => /\(VI_1\) Entering BACKUP STATE/.test(l.line)), { what: 'host 3 BACKUP' });
-      const a = await client.answered('h2', Date.now());
-      assert.ok(a.t > 0);
+      await bed.steady();
       await new Promise((r) => setTimeout(r, 1500));
-      assert.deepEqual(watch.via, [ip(2)], 'the backup announces nothing');
-      assert.deepEqual(await watch.dump(), [ip(2)]);
+      assert.deepEqual(bed.watch.via, [bed.ip(2)], 'the backup announces nothing');
+      assert.deepEqual(await bed.watch.dump(), [bed.ip(2)]);
     });
 
-    test('kill -9 of the master (the whole daemon tree): the route moves to the backup, the client resumes', async () => {
-      const t0 = Date.now();
-      current.get(2)!.crash();
-      const m = await record('kill -9 of the master', t0, 2, 3);
-      assert.ok(m.withdrawMs < 1000, `the crashed host's route withdrawn in ${m.withdrawMs} ms`);
-      start(2);
-      await watch.until([ip(2)]);
-      await client.answered('h2', Date.now());
-    });
-
-    test('SIGTERM of the master: withdrawn, then the address removed; the backup takes over', async () => {
-      const t0 = Date.now();
-      current.get(2)!.signal('SIGTERM');
-      await record('SIGTERM of the master', t0, 2, 3);
-      await current.get(2)!.waitExit();
-      start(2);
-      await watch.until([ip(2)]);
-    });
-
-    test('a tracker fault on the master (track_file weight 0): FAULT withdraws, the backup takes over and back', async () => {
-      await client.answered('h2', Date.now());
-      const t0 = Date.now();
-      fs.writeFileSync(trk(2), '1\n');
-      await record('tracker fault on the master', t0, 2, 3);
-      fs.writeFileSync(trk(2), '0\n');
-      await watch.until([ip(2)]);
-      await client.answered('h2', Date.now());
-    });
+    for (const event of ['kill -9 of the master', 'SIGTERM of the master', 'tracker fault on the master'] as const) {
+      test(`${event}: the route moves to the backup (withdrawn first), the client's requests resume, and back`, async () => {
+        const m = await bed.move(event);
+        moves.push(m);
+        assert.ok(m.withdrawMs < 1000, `the old master's route withdrawn in ${m.withdrawMs} ms`);
+      });
+    }
 
     test('a hung master host (keepalived-ts and its routing daemon stopped): BFD withdraws within its bound', async () => {
-      const tree = [current.get(2)!.pid, ...descendants(current.get(2)!.pid)];
+      const { watch, client } = bed;
+      const ip = (h: number) => bed.ip(h);
+      const tree = [bed.current.get(2)!.pid, ...descendants(bed.current.get(2)!.pid)];
       const t0 = Date.now();
       for (const p of tree) process.kill(p, 'SIGSTOP');
-      hostRouting.get(2)!.signal('SIGSTOP');
+      bed.routing.get(2)!.signal('SIGSTOP');
       try {
         const gone = await waitFor(() => watch.since(t0).find((c) => !c.via.includes(ip(2))), { timeoutMs: 10_000, intervalMs: 10, what: 'withdrawal of the hung host' });
         await watch.until([ip(3)]);
@@ -325,23 +356,24 @@ export function activeStandbySuite(routing: Routing, moves: Move[]): void {
         assert.ok(m.withdrawMs < 1000, `withdrawn ${m.withdrawMs} ms after the hang (bound: BFD detection 300 ms + processing)`);
       } finally {
         hangWindow = [t0, Date.now()];
-        hostRouting.get(2)!.signal('SIGCONT');
+        bed.routing.get(2)!.signal('SIGCONT');
         for (const p of tree) process.kill(p, 'SIGCONT');
       }
-      await sessionsUp(router, 2);
+      await sessionsUp(bed.router, 2);
       await watch.until([ip(2)], 20_000);
     });
 
     test('stopped daemons leave nothing announced; the timeline never had a BACKUP announced', async () => {
-      await current.get(3)!.stop();
-      await current.get(2)!.stop();
+      const { watch } = bed;
+      await bed.current.get(3)!.stop();
+      await bed.current.get(2)!.stop();
       const t = Date.now();
       await watch.until([]);
       await new Promise((r) => setTimeout(r, 2000));
       assert.deepEqual(watch.since(t).filter((c) => c.via.length > 0), [], 'nothing announced after the stop');
       assert.deepEqual(await watch.dump(), []);
       const outside = watch.changes.filter((c) => c.t < hangWindow[0] || c.t > hangWindow[1]);
-      assert.deepEqual(checkTimeline(outside, runs, { single: true }), []);
+      assert.deepEqual(checkTimeline(outside, bed.runs, { single: true }), []);
     });
   });
 }
