@@ -73,3 +73,15 @@ test('IPv6 instance: route_announce is accepted (announced as /128)', () => {
   assertClean(r);
   assert.equal(r.config.instances[0].family, 6);
 });
+
+test('examples/bgp/keepalived.conf is clean for -t, both modes and both families', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const file = path.join(__dirname, '..', '..', '..', 'examples', 'bgp', 'keepalived.conf');
+  const r = parse(fs.readFileSync(file, 'utf8'), { configId: 'host1' });
+  assertClean(r);
+  assert.deepEqual(r.config.instances.map((i) => [i.name, i.priority, i.routeAnnounce?.mode, i.family]), [
+    ['WEB', 150, 'active_standby', 4], ['DNS4', 100, 'anycast', 4], ['DNS6', 100, 'anycast', 6],
+  ]);
+  assert.equal(r.config.instances[1].routeAnnounce?.trackVirtualServer.length, 1);
+});
