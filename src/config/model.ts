@@ -249,14 +249,7 @@ export interface RouteAnnounceConfig {
 }
 
 /** A virtual_server named as on its own line: `IP PORT`, `fwmark N` or `group NAME`. */
-export interface VirtualServerRef {
-  loc: Loc;
-  kind: 'address' | 'fwmark' | 'group';
-  address?: string;
-  port?: number;
-  fwmark?: number;
-  group?: string;
-}
+export type VirtualServerRef = Pick<VirtualServerConfig, 'loc' | 'kind' | 'address' | 'port' | 'fwmark' | 'group'>;
 
 /** An instance's `election NAME [key KEY]`: the etcd_election block, and its key below the block's prefix. */
 export interface ElectionRef {

@@ -49,7 +49,7 @@ describe(`e2e: route_announce anycast, ECMP on an FRR router${why ? ` (SKIPPED: 
   const ip = (h: number) => s.lab.ipv4(h);
   const trk = (h: number) => path.join(s.lab.dir, `trk${h}`);
   const startHealth = (h: number) => {
-    const js = `require('net').createServer((c) => c.end('ok')).listen(${HEALTH_PORT}, '${ip(h)}')`;
+    const js = `require('net').createServer((c) => { c.on('error', () => {}); c.end('ok'); }).listen(${HEALTH_PORT}, '${ip(h)}')`;
     health.set(h, s.lab.spawn(h, [process.execPath, '-e', js]));
   };
 

@@ -28,58 +28,35 @@ export const PRIO: Record<number, number> = { 2: 150, 3: 100 };
  * that faults it when the file says non-zero.
  */
 export function ktsConf(lab: Lab, host: number, o: { mode?: 'active_standby' | 'anycast'; trackFile: string; extra?: string[]; v6?: boolean }): string {
-  const lines = [
-    'global_defs {',
-    `    router_id host${host}`,
-    '}',
-    'vrrp_track_file trk {',
-    `    file ${o.trackFile}`,
-    '    weight 0',
-    '}',
-    'vrrp_instance VI_1 {',
+  const inst = (name: string, vrid: number, vip: string, extra: string[]) => [
+    `vrrp_instance ${name} {`,
     '    interface eth0',
-    '    virtual_router_id 51',
+    `    virtual_router_id ${vrid}`,
     '    version 3',
     `    priority ${PRIO[host] ?? 100}`,
     '    advert_int 0.1',
-    '    virtual_ipaddress {',
-    `        ${VIP}`,
-    '    }',
-    '    track_file {',
-    '        trk',
-    '    }',
+    `    virtual_ipaddress {\n        ${vip}\n    }`,
+    '    track_file {\n        trk\n    }',
     '    route_announce {',
     `        mode ${o.mode ?? 'active_standby'}`,
-    ...(o.extra ?? []).map((l) => `        ${l}`),
+    ...extra.map((l) => `        ${l}`),
     '    }',
     '}',
   ];
-  if (o.v6) {
-    lines.push(
-      'vrrp_instance VI_6 {',
-      '    interface eth0',
-      '    virtual_router_id 52',
-      `    priority ${PRIO[host] ?? 100}`,
-      '    advert_int 0.1',
-      '    virtual_ipaddress {',
-      `        ${VIP6}/64`,
-      '    }',
-      '    track_file {',
-      '        trk',
-      '    }',
-      '    route_announce {',
-      `        mode ${o.mode ?? 'active_standby'}`,
-      '    }',
-      '}',
-    );
-  }
   void lab;
-  return lines.join('\n') + '\n';
+  return [
+    `global_defs {\n    router_id host${host}\n}`,
+    `vrrp_track_file trk {\n    file ${o.trackFile}\n    weight 0\n}`,
+    ...inst('VI_1', 51, VIP, o.extra ?? []),
+    ...(o.v6 ? inst('VI_6', 52, `${VIP6}/64`, []) : []),
+    '',
+  ].join('\n');
 }
 
 /** A TCP service on every address of the host: answers with the host number and closes. */
 export function startService(lab: Lab, host: number): ChildProcess {
-  const js = `require('net').createServer((s) => s.end('h${host}')).listen(${PORT}, '::')`;
+  // A client that gives up resets the connection: that error must not end the service.
+  const js = `require('net').createServer((s) => { s.on('error', () => {}); s.end('h${host}'); }).listen(${PORT}, '::')`;
   return lab.spawn(host, [process.execPath, '-e', js]);
 }
 
@@ -279,7 +256,9 @@ export class BgpBed {
     else fs.writeFileSync(this.trk(2), '1\n');
     const moved = await this.watch.until([this.ip(3)]);
     const gone = this.watch.since(t0).find((c) => !c.via.includes(this.ip(2)))!;
-    await this.client.answered('h3', moved.t);
+    await this.client.answered('h3', moved.t).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await this.diagnose()}`);
+    });
     const m: Move = { routing: this.kind, event, moveMs: moved.t - t0, withdrawMs: gone.t - t0, resumeMs: this.client.gap(t0, 'h3').resumeMs };
     if (event === 'tracker fault on the master') fs.writeFileSync(this.trk(2), '0\n');
     else {
@@ -289,6 +268,21 @@ export class BgpBed {
     await this.watch.until([this.ip(2)]);
     await this.client.answered('h2', Date.now());
     return m;
+  }
+
+  /** What the hosts and the router hold, for a failure message. */
+  async diagnose(): Promise<string> {
+    const out: string[] = [];
+    const run = async (h: number, cmd: string[]) => out.push(`h${h}$ ${cmd.join(' ')}\n${(await this.lab.exec(h, cmd)).stdout}`);
+    await run(ROUTER, ['ip', 'route', 'get', VIP]);
+    await run(ROUTER, ['ip', 'neigh']);
+    for (const h of [2, 3]) {
+      await run(h, ['ip', '-br', 'addr']);
+      await run(h, ['ss', '-ltn']);
+      await run(h, ['ip', 'route']);
+    }
+    for (const [h, p] of this.current) out.push(`h${h} log:\n${p.log.slice(-15).map((l) => l.line).join('\n')}`);
+    return out.join('\n');
   }
 
   async stop(): Promise<void> {

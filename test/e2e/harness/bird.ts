@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { execFileSync } from 'node:child_process';
 import { waitFor, type Lab } from './netns';
-import { HOST_ASN, ROUTER, ROUTER_ASN } from './frr';
+import { HOST_ASN, ROUTER, ROUTER_ASN, stopProcess } from './frr';
 
 export function birdMissing(): string | undefined {
   try {
@@ -94,18 +94,8 @@ export class BirdNode {
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (p && p.exitCode === null && p.signalCode === null) {
-      this.signal('SIGCONT');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-        p.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        p.kill('SIGTERM');
-      });
-    }
+    this.signal('SIGCONT');
+    if (this.proc) await stopProcess(this.proc);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

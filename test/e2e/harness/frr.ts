@@ -106,17 +106,22 @@ export class FrrNode {
   /** Stops the daemons (SIGTERM, then SIGKILL) and removes the directory. Idempotent. */
   async stop(): Promise<void> {
     this.signal('SIGCONT');
-    await Promise.all(this.procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve();
-      const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-      p.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      p.kill('SIGTERM');
-    })));
+    await Promise.all(this.procs.map(stopProcess));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM to a daemon the lab started, SIGKILL after 3 s; resolves once it has exited. */
+export function stopProcess(p: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+    p.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill('SIGTERM');
+  });
 }
 
 /** The router's configuration: eBGP to both hosts, BFD 100 ms x 3, short timers, ECMP. */
