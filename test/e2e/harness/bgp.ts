@@ -332,6 +332,19 @@ export function activeStandbySuite(routing: Routing, moves: Move[]): void {
       });
     }
 
+    test('kill -9 of the master\'s VRRP process alone: the device goes with it (withdrawn at once); the respawned process makes it again', async () => {
+      const peer = bed.current.get(2)!;
+      const vrrp = await peer.childPid('vrrp');
+      const t0 = Date.now();
+      process.kill(vrrp, 'SIGKILL');
+      const gone = await waitFor(() => bed.watch.since(t0).find((c) => !c.via.includes(bed.ip(2))), { timeoutMs: 5000, intervalMs: 10, what: 'withdrawal' });
+      moves.push({ routing, event: 'kill -9 of the VRRP process (respawned)', moveMs: NaN, withdrawMs: gone.t - t0, resumeMs: NaN });
+      assert.ok(gone.t - t0 < 1000, `withdrawn ${gone.t - t0} ms after the VRRP process died`);
+      await peer.childPid('vrrp', vrrp);
+      await bed.watch.until([bed.ip(2)], 20_000);
+      await bed.client.answered('h2', Date.now());
+    });
+
     test('a hung master host (keepalived-ts and its routing daemon stopped): BFD withdraws within its bound', async () => {
       const { watch, client } = bed;
       const ip = (h: number) => bed.ip(h);
