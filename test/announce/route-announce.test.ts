@@ -150,3 +150,25 @@ test('reload: a new VIP is announced in place; changing the mode restarts the in
   assert.deepEqual(await where(c), ['a:kts-vip/32', 'b:kts-vip/32'], 'a is MASTER (active/standby), b still anycast');
   assert.equal(c.host('a').devices.get('kts-vip'), 1, 'released by the old instance, acquired by the new one');
 });
+
+test('sync group: active/standby members announce together as they become MASTER, and withdraw together on a member fault', async () => {
+  const two = (ra: string) =>
+    conf(ra).replace('vrrp_instance VI_1', 'vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\nvrrp_instance VI_1') +
+    conf(ra)
+      .replace(/vrrp_script chk \{[^}]*\}/, '')
+      .replace('VI_1', 'VI_2')
+      .replace('virtual_router_id 51', 'virtual_router_id 52')
+      .replace('198.51.100.10/24', '198.51.100.20')
+      .replace(/track_script \{\s*chk\s*\}/, '');
+  const c = twoHosts(two(''));
+  c.clock.advance(5000);
+  assert.equal(c.state('a', 'VI_2'), 'MASTER');
+  assert.deepEqual(await where(c), ['a:kts-vip/32']);
+  assert.deepEqual(await where(c, '198.51.100.20'), ['a:kts-vip/32']);
+  c.host('a').scripts.get('chk')!.set(false);
+  c.clock.advance(5000);
+  assert.equal(c.state('a', 'VI_2'), 'FAULT', 'the group follows VI_1 into FAULT');
+  assert.deepEqual(await where(c), ['b:kts-vip/32']);
+  assert.deepEqual(await where(c, '198.51.100.20'), ['b:kts-vip/32']);
+  assert.equal(c.host('a').devices.get('kts-vip'), 2, 'one device, two users');
+});
