@@ -100,6 +100,8 @@ export interface AddressManager {
 /** Gratuitous ARP (IPv4) and unsolicited Neighbour Advertisement (IPv6). */
 export interface Announcer {
   announce(ifname: string, address: string, family: Family, mac?: Buffer): void;
+  /** Sends nothing at all (VIPs announced by route are on no shared link): no bursts are scheduled or logged. */
+  readonly silent?: boolean;
 }
 
 export interface LinkState {

@@ -69,6 +69,9 @@ test('active_standby, by route only: the MASTER holds the VIP as a /32 on the de
   assert.equal(c.state('a'), 'MASTER');
   assert.deepEqual(await where(c), ['a:kts-vip/32']);
   assert.deepEqual(c.lan.announcements.filter((x) => x.address === '198.51.100.10'), []);
+  // ... and keepalived's GARP line is not logged for a burst that is not sent.
+  assert.deepEqual(c.host('a').logs.filter((l) => /gratuitous ARPs/.test(l.msg)).map((l) => l.msg), []);
+  assert.ok(c.host('a').logs.some((l) => l.msg === '(VI_1) announcing 198.51.100.10 by route on kts-vip'));
   assert.equal(c.host('a').devices.get('kts-vip'), 1);
   // A tracker fault: FAULT withdraws, the other host takes over and announces.
   c.host('a').scripts.get('chk')!.set(false);

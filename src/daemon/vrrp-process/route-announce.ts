@@ -23,7 +23,7 @@ import { NO_ADDRESSES, onDeviceAlso, onDeviceOnly, type AnnounceDevices } from '
 import type { QuorumFaults } from '../protocol';
 
 /** An announcer that sends nothing: VIPs announced by route are on no shared link. */
-const SILENT_ANNOUNCER: Announcer = { announce: () => undefined };
+const SILENT_ANNOUNCER: Announcer = { announce: () => undefined, silent: true };
 
 /** The fault source while the checker process has not said anything yet. */
 const QUORUM_UNKNOWN = 'virtual_server quorum (not reported yet)';
