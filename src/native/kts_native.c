@@ -635,18 +635,8 @@ static void watch_stop(napi_env env, watch_t *w) {
   uv_close((uv_handle_t *)&w->poll, on_closed);
 }
 
-/*
- * watch(fd, kind, cb): handle. kind 0 = raw datagrams (netlink) → cb(err, Buffer);
- * 4/6 = VRRP → cb(err, {data, src, dst, ttl, ifindex}). Call unwatch(handle)
- * before closing the fd.
- */
-static napi_value js_watch(napi_env env, napi_callback_info info) {
-  GET_ARGS(3);
-  int32_t fd, kind;
-  napi_valuetype t;
-  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &kind) || napi_typeof(env, argv[2], &t) != napi_ok ||
-      t != napi_function || (kind != WATCH_RAW && kind != WATCH_TIMER && kind != WATCH_VRRP4 && kind != WATCH_VRRP6))
-    return throw_arg(env, "watch(fd, kind 0|1|4|6, callback)");
+/* A poll handle on Node's loop for `fd`, calling `on` when readable; returns the handle as an external. */
+static napi_value watch_create(napi_env env, int fd, int kind, napi_value cb, const char *name, uv_poll_cb on) {
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_arg(env, "no event loop");
   watch_t *w = calloc(1, sizeof *w);
@@ -660,11 +650,11 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     return throw_errno(env, -rc, "uv_poll_init");
   }
   w->poll.data = w;
-  napi_value name;
-  napi_create_string_utf8(env, "kts_native.watch", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &w->actx);
-  napi_create_reference(env, argv[2], 1, &w->cb);
-  rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  napi_value n;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &n);
+  napi_async_init(env, NULL, n, &w->actx);
+  napi_create_reference(env, cb, 1, &w->cb);
+  rc = uv_poll_start(&w->poll, UV_READABLE, on);
   if (rc < 0) {
     watch_stop(env, w);
     return throw_errno(env, -rc, "uv_poll_start");
@@ -672,6 +662,21 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_value ext;
   napi_create_external(env, w, NULL, NULL, &ext);
   return ext;
+}
+
+/*
+ * watch(fd, kind, cb): handle. kind 0 = raw datagrams (netlink) → cb(err, Buffer);
+ * 4/6 = VRRP → cb(err, {data, src, dst, ttl, ifindex}). Call unwatch(handle)
+ * before closing the fd.
+ */
+static napi_value js_watch(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t fd, kind;
+  napi_valuetype t;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &kind) || napi_typeof(env, argv[2], &t) != napi_ok ||
+      t != napi_function || (kind != WATCH_RAW && kind != WATCH_TIMER && kind != WATCH_VRRP4 && kind != WATCH_VRRP6))
+    return throw_arg(env, "watch(fd, kind 0|1|4|6, callback)");
+  return watch_create(env, fd, kind, argv[2], "kts_native.watch", on_poll);
 }
 
 static watch_t *watch_arg(napi_env env, napi_value v) {
@@ -1704,31 +1709,8 @@ static napi_value js_icmp_watch(napi_env env, napi_callback_info info) {
   int type = 0;
   socklen_t tlen = sizeof type;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0) return throw_errno(env, errno, "getsockopt(SO_TYPE)");
-  uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_arg(env, "no event loop");
-  watch_t *w = calloc(1, sizeof *w);
-  if (!w) return throw_errno(env, ENOMEM, "calloc");
-  w->env = env;
-  w->fd = fd;
-  w->kind = family == 6 ? WATCH_ICMP6 : type == SOCK_RAW ? WATCH_ICMP4_RAW : WATCH_ICMP4_DGRAM;
-  int rc = uv_poll_init(loop, &w->poll, fd);
-  if (rc < 0) {
-    free(w);
-    return throw_errno(env, -rc, "uv_poll_init");
-  }
-  w->poll.data = w;
-  napi_value name;
-  napi_create_string_utf8(env, "kts_native.icmpWatch", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &w->actx);
-  napi_create_reference(env, argv[2], 1, &w->cb);
-  rc = uv_poll_start(&w->poll, UV_READABLE, on_icmp_poll);
-  if (rc < 0) {
-    watch_stop(env, w);
-    return throw_errno(env, -rc, "uv_poll_start");
-  }
-  napi_value ext;
-  napi_create_external(env, w, NULL, NULL, &ext);
-  return ext;
+  int kind = family == 6 ? WATCH_ICMP6 : type == SOCK_RAW ? WATCH_ICMP4_RAW : WATCH_ICMP4_DGRAM;
+  return watch_create(env, fd, kind, argv[2], "kts_native.icmpWatch", on_icmp_poll);
 }
 
 /* ---------- route announcement: a TUN device that dies with the process ----------
