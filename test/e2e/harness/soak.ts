@@ -78,6 +78,10 @@ export interface SoakOptions {
   slackMs: number;
   floodRate: number;
   log: (msg: string) => void;
+  /** A host never killed by the generated schedule (its processes' memory is followed over the whole run). */
+  longLived?: number;
+  /** Environment additions for the daemons (e.g. NODE_OPTIONS for a heap investigation). */
+  daemonEnv?: NodeJS.ProcessEnv;
 }
 
 /** Allowances for the part of a heal that is not VRRP, each stated where it is used. */
@@ -203,15 +207,18 @@ export function baseMaster(name: string): number {
 }
 
 /**
- * One fault with seeded parameters. `masterShare` of the faults hit the
- * master of an instance (a fault on a backup often changes nothing
- * visible): the trackers the master of the instance that tracks them, the
- * others the master of a random instance.
+ * One fault with seeded parameters. 70 % of the faults (all of them in the
+ * short schedule) hit the master of an instance (a fault on a backup often
+ * changes nothing visible): the trackers the master of the instance that tracks them, the
+ * others the master of a random instance. `longLived`: a host that is never
+ * killed (crash, vrrp-kill go to another), so its processes live the whole
+ * run and their memory slopes cover it.
  */
-export function planFault(rnd: () => number, kind: FaultKind, short: boolean, masterShare = short ? 1 : 0.7): FaultPlan {
+export function planFault(rnd: () => number, kind: FaultKind, short: boolean, longLived?: number): FaultPlan {
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const tracked = kind === 'script-flip' ? 'VI_FAST' : kind === 'file-flip' ? 'VI_SLOW' : INSTANCES[int(0, INSTANCES.length - 1)].name;
-  const host = rnd() < masterShare ? baseMaster(tracked) : int(1, 3);
+  let host = rnd() < (short ? 1 : 0.7) ? baseMaster(tracked) : int(1, 3);
+  if (host === longLived && (kind === 'crash' || kind === 'vrrp-kill')) host = DAEMON_HOSTS.filter((h) => h !== longLived)[int(0, 1)];
   const p: FaultPlan = {
     kind,
     host,
@@ -333,7 +340,7 @@ export class Soak {
   }
 
   private launch(h: number): Peer {
-    const p = startKts(this.lab, h, soakConf(h, this.model, this.files.get(h)!, this.lab.ipv4(OUTSIDE_HOST)));
+    const p = startKts(this.lab, h, soakConf(h, this.model, this.files.get(h)!, this.lab.ipv4(OUTSIDE_HOST)), { env: this.o.daemonEnv });
     this.peers.set(h, p);
     this.vrrpKills.set(h, 0);
     return p;
@@ -844,7 +851,7 @@ export class Soak {
       for (;;) {
         let plan: FaultPlan | undefined;
         if (plans) plan = plans.shift();
-        else if (Date.now() < end) plan = planFault(rnd, FAULT_KINDS[Math.floor(rnd() * FAULT_KINDS.length)], false);
+        else if (Date.now() < end) plan = planFault(rnd, FAULT_KINDS[Math.floor(rnd() * FAULT_KINDS.length)], false, this.o.longLived);
         if (!plan) break;
         await this.episode(plan);
       }
