@@ -21,7 +21,9 @@ export function runChildEntry(role: string): void {
       const { buildVrrpSide } = require('./vrrp-process/vrrp-process') as typeof import('./vrrp-process/vrrp-process');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { TimerfdClock } = require('../net/linux/timerfd-clock') as typeof import('../net/linux/timerfd-clock');
-      return buildVrrpSide(ctx, new TimerfdClock(native));
+      const clock = new TimerfdClock(native);
+      clock.onLate = (ms) => ctx.loop.record(ms);
+      return buildVrrpSide(ctx, clock);
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildCheckerSide } = require('./checker-process/checker-process') as typeof import('./checker-process/checker-process');

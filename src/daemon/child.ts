@@ -37,6 +37,8 @@ export interface ChildSide {
 
 export interface ChildContext {
   init: Extract<ToChild, { t: 'init' }>;
+  /** This process's loop-delay window (record() for lateness measured by the side itself). */
+  loop: LoopDelayMonitor;
   options: ChildOptions;
   log: Logger;
   native: KtsNative;
@@ -54,10 +56,10 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     let stopping: Promise<void> | undefined;
     const queued: ToChild[] = [];
     // The loop's lateness rides on every status answer (metrics, the status page); sampled from the first ask.
-    // The VRRP process samples its loop 10 times a second, not 50: each wake-up of a Node process costs ~80 us
-    // here, and its steady-state adverts otherwise wake nothing (the fast path) - 50 samples a second would
-    // double its CPU per received advert.
-    const loop = new LoopDelayMonitor(role, 30_000, role === 'vrrp' ? 100 : 20);
+    // The VRRP process has no sampling timer: each wake-up of a Node process costs ~80 us here, and its
+    // steady-state adverts wake nothing (the fast path); its timerfd clock reports how late its own timers
+    // fire instead (ctx.loop.record).
+    const loop = new LoopDelayMonitor(role, 30_000, role === 'vrrp' ? 0 : 20);
 
     const stop = (why: string): Promise<void> => {
       stopping ??= (async () => {
@@ -121,7 +123,7 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
         const t = tuningFor(role, m.config.global);
         for (const w of t.warnings) log.warn(w);
         applyTuning(native, t.tuning, log, role);
-        const ctx: ChildContext = { init: m, options: m.options, log, native, channel };
+        const ctx: ChildContext = { init: m, loop, options: m.options, log, native, channel };
         build(ctx).then(
           async (s) => {
             side = s;

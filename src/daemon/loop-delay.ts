@@ -38,15 +38,23 @@ export class LoopDelayMonitor {
   private rotatedAt = 0;
   private sinceRotation = 0;
 
+  /** `resolutionMs` 0: no timer of its own; lateness comes from record() (the VRRP process's timerfd clock). */
   constructor(
     private readonly processName: string,
     private readonly windowMs = 30_000,
     private readonly resolutionMs = 20,
   ) {}
 
+  /** One lateness measured elsewhere (a timer that fired `lateMs` after its deadline). */
+  record(lateMs: number): void {
+    if (this.rotatedAt === 0) this.rotatedAt = Date.now();
+    this.current.record(Math.max(1, Math.round(lateMs * NS_PER_MS)));
+    if (Date.now() - this.rotatedAt >= this.windowMs) this.rotate();
+  }
+
   /** Start sampling (idempotent). */
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.resolutionMs <= 0) return;
     this.last = process.hrtime.bigint();
     this.rotatedAt = Date.now();
     const perWindow = Math.max(1, Math.round(this.windowMs / this.resolutionMs));

@@ -27,6 +27,8 @@ export class TimerfdClock implements Clock {
   /** The deadline the timerfd is armed for (0: disarmed). */
   private armedAt = 0;
   private closed = false;
+  /** Told how late each timer fired (ms past its deadline): the VRRP process's loop delay. */
+  onLate?: (lateMs: number) => void;
 
   constructor(private readonly native: KtsNative) {
     this.fd = native.timerfdOpen();
@@ -67,6 +69,7 @@ export class TimerfdClock implements Clock {
       const e = this.pop()!;
       if (!e.cancelled) due.push(e);
     }
+    if (due.length) this.onLate?.(now - due[0].at);
     for (const e of due) {
       if (e.cancelled) continue;
       e.cancelled = true;
