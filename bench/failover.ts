@@ -40,7 +40,7 @@ import { conf, instance, masterDownMs, skewMs } from '../test/e2e/harness/conf';
 import { advertsFrom, vrrpFrames, type VrrpFrame } from '../test/e2e/harness/frames';
 import { descendants as processTree, killTree } from '../test/e2e/harness/proctree';
 import {
-  busyPct, CLK_TCK, cpuNs, cpuTicks, cpuTotals, fmt, gitCommit, keepalivedVersion, log, mb, mdTable, percentile, pssKb, r1, r3, readFileOr, REPO, sleep, stats, statusKb, table, type Stats,
+  busyPct, CLK_TCK, cpuNs, eachArg, cpuTicks, cpuTotals, fmt, gitCommit, keepalivedVersion, log, mb, mdTable, percentile, pssKb, r1, r3, readFileOr, REPO, sleep, stats, statusKb, table, type Stats,
 } from './lib';
 
 // ---------------------------------------------------------------- options
@@ -68,13 +68,7 @@ function parseArgs(argv: string[]): Options {
   };
   let roundsSet = false;
   let sampleSet = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  eachArg(argv, (a, val) => {
     if (a === '--rounds') {
       o.rounds = Number(val());
       roundsSet = true;
@@ -94,7 +88,7 @@ function parseArgs(argv: string[]): Options {
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
-  }
+  });
   if (o.quick) {
     if (!roundsSet) o.rounds = 3;
     if (!sampleSet) o.sampleS = 8;

@@ -148,3 +148,18 @@ export function threadCpuMs(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Walks a bench's command line: `on(arg, value)` for each argument, where
+ * value() takes the next one as the argument's value (an error if missing).
+ */
+export function eachArg(argv: string[], on: (arg: string, value: () => string) => void): void {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    on(a, () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    });
+  }
+}

@@ -30,7 +30,7 @@ import {
   analyseVips, byKind, cpuSummary, dist, floodUnaccounted, leakRows, longestLived, resourceSlopes,
 } from '../test/e2e/harness/soak-analysis';
 import { INSTANCES } from '../test/e2e/harness/soak-scenario';
-import { fmt, gitCommit, log, mdTable, REPO, table } from './lib';
+import { eachArg, fmt, gitCommit, log, mdTable, REPO, table } from './lib';
 
 interface Options {
   minutes: number;
@@ -54,13 +54,7 @@ function parseArgs(argv: string[]): Options {
     rate: 10_000,
     covering: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  eachArg(argv, (a, val) => {
     if (a === '--minutes') o.minutes = Number(val());
     else if (a === '--seed') o.seed = Number(val());
     else if (a === '--out') o.out = path.resolve(val());
@@ -73,7 +67,7 @@ function parseArgs(argv: string[]): Options {
       process.stdout.write('usage: sudo node dist/bench/soak.js [--minutes 60] [--seed N] [--out FILE] [--sample S] [--slack MS] [--rate PPS] [--covering]\n       node dist/bench/soak.js --report FILE\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
-  }
+  });
   if (!(o.minutes > 0) || !Number.isInteger(o.seed)) throw new Error('--minutes must be positive and --seed an integer');
   return o;
 }
