@@ -183,15 +183,7 @@ function trackerMetrics(sc: Scrape, states: OpsSnapshotStatus['trackerStates'] |
 
 function transitionMetrics(sc: Scrape, snap: OpsSnapshot): void {
   const c = sc.counter('keepalived_ts_vrrp_transitions_total', 'State changes seen by the main process since it started, by reason', ['kind', 'name', 'state', 'reason']);
-  const counts = new Map<string, { labels: Record<string, string>; n: number }>();
-  for (const t of snap.transitions) {
-    const labels = { kind: t.kind, name: t.name, state: t.state, reason: t.reason ?? '' };
-    const k = JSON.stringify(labels);
-    const e = counts.get(k) ?? { labels, n: 0 };
-    e.n++;
-    counts.set(k, e);
-  }
-  for (const e of counts.values()) setCounter(c, e.labels, e.n);
+  for (const t of snap.transitionTotals) setCounter(c, { kind: t.kind, name: t.name, state: t.state, reason: t.reason }, t.count);
 }
 
 function notifyMetrics(sc: Scrape, n: OpsSnapshotStatus['notify']): void {

@@ -11,7 +11,7 @@
  *
  * Read-only: any other method is 405, any other path 404. The listeners
  * follow the configuration at reload. Transitions are kept here (the last
- * 500) for the page's timeline and the transition counters.
+ * 500 for the page's timeline, and a count of each kind since start).
  */
 import * as http from 'node:http';
 import type { HttpListen } from '../../../config/model';
@@ -21,7 +21,7 @@ import type { MainContext, MainExtension } from '../extensions';
 import { metricsText } from './metrics';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page';
 import { pageView } from './page-view';
-import type { BuildInfo, OpsSnapshot, TransitionRecord } from './snapshot';
+import { TransitionLog, type BuildInfo, type OpsSnapshot } from './snapshot';
 
 const KEEP_TRANSITIONS = 500;
 const PUSH_EVERY_MS = 1000;
@@ -59,7 +59,7 @@ export class OpsExtension implements MainExtension {
   private servers: http.Server[] = [];
   private bound = '';
   private readonly clients = new Set<http.ServerResponse>();
-  private readonly transitions: TransitionRecord[] = [];
+  private readonly transitions = new TransitionLog(KEEP_TRANSITIONS);
   private readonly loop = new LoopDelayMonitor('main');
   private readonly build = buildInfo();
   private ticker?: NodeJS.Timeout;
@@ -69,8 +69,7 @@ export class OpsExtension implements MainExtension {
   async start(ctx: MainContext): Promise<void> {
     this.ctx = ctx;
     ctx.events.on('transition', (n) => {
-      this.transitions.push({ atMs: n.atMs, kind: n.kind, name: n.name, from: n.from, state: n.state, reason: n.reason, priority: n.priority });
-      if (this.transitions.length > KEEP_TRANSITIONS) this.transitions.splice(0, this.transitions.length - KEEP_TRANSITIONS);
+      this.transitions.record({ atMs: n.atMs, kind: n.kind, name: n.name, from: n.from, state: n.state, reason: n.reason, priority: n.priority });
       this.pushSoon();
     });
     ctx.events.on('reloaded', (r) => {
@@ -89,7 +88,7 @@ export class OpsExtension implements MainExtension {
   /** What every view is made from. */
   async snapshot(): Promise<OpsSnapshot> {
     const ctx = this.ctx!;
-    const base = { config: ctx.config(), transitions: this.transitions, mainLoop: this.loop.view(), build: this.build };
+    const base = { config: ctx.config(), transitions: this.transitions.recent, transitionTotals: this.transitions.totals, mainLoop: this.loop.view(), build: this.build };
     try {
       const status = await ctx.status();
       return { ...base, nowMs: Date.now(), status };

@@ -20,6 +20,46 @@ export interface TransitionRecord {
   priority: number;
 }
 
+/** How many transitions main has heard since it started, for one (kind, name, state, reason). */
+export interface TransitionTotal {
+  kind: TransitionRecord['kind'];
+  name: string;
+  state: string;
+  reason: string;
+  count: number;
+}
+
+/**
+ * The transitions main has heard: the newest `keep` of them (the page's
+ * timeline) and a count per (kind, name, state, reason) since start (the
+ * metric, a counter: it must not fall when old records leave the window).
+ */
+export class TransitionLog {
+  private readonly recentRecords: TransitionRecord[] = [];
+  private readonly totalsByKey = new Map<string, TransitionTotal>();
+
+  constructor(private readonly keep: number) {}
+
+  record(t: TransitionRecord): void {
+    this.recentRecords.push(t);
+    if (this.recentRecords.length > this.keep) this.recentRecords.splice(0, this.recentRecords.length - this.keep);
+    const reason = t.reason ?? '';
+    const k = JSON.stringify([t.kind, t.name, t.state, reason]);
+    const e = this.totalsByKey.get(k);
+    if (e) e.count++;
+    else this.totalsByKey.set(k, { kind: t.kind, name: t.name, state: t.state, reason, count: 1 });
+  }
+
+  /** Oldest first. */
+  get recent(): readonly TransitionRecord[] {
+    return this.recentRecords;
+  }
+
+  get totals(): readonly TransitionTotal[] {
+    return [...this.totalsByKey.values()];
+  }
+}
+
 export interface BuildInfo {
   version: string;
   node: string;
@@ -38,6 +78,8 @@ export interface OpsSnapshot {
   config: KeepalivedConfig;
   /** Oldest first, bounded. */
   transitions: readonly TransitionRecord[];
+  /** Every transition since start, counted (not bounded by `transitions`). */
+  transitionTotals: readonly TransitionTotal[];
   mainLoop: LoopDelayView;
   build: BuildInfo;
 }

@@ -7,7 +7,7 @@ import type { KeepalivedConfig } from '../../../../src/config/model';
 import { parseConfigText } from '../../../../src/config';
 import type { InstanceStatusView } from '../../../../src/daemon/status';
 import type { MainStatus } from '../../../../src/daemon/main/main-process';
-import type { OpsSnapshot } from '../../../../src/daemon/main/ops/snapshot';
+import { TransitionLog, type OpsSnapshot, type TransitionRecord, type TransitionTotal } from '../../../../src/daemon/main/ops/snapshot';
 import { CHECK_DURATION_BUCKETS_MS } from '../../../../src/daemon/checker-process/check-durations';
 
 export const NOW = Date.UTC(2026, 11, 4, 10, 20, 0);
@@ -133,17 +133,27 @@ export function status(): MainStatus {
   };
 }
 
+const TRANSITIONS: TransitionRecord[] = [
+  { atMs: NOW - 3_599_000, kind: 'INSTANCE', name: 'VI_1', from: 'INIT', state: 'BACKUP', reason: 'startup', priority: 130 },
+  { atMs: NOW - 3_599_000, kind: 'INSTANCE', name: 'VI_6', from: 'INIT', state: 'BACKUP', reason: 'startup', priority: 100 },
+  { atMs: NOW - 192_000, kind: 'INSTANCE', name: 'VI_1', from: 'BACKUP', state: 'MASTER', reason: 'master_down_timer', priority: 130 },
+  { atMs: NOW - 192_000, kind: 'GROUP', name: 'G1', from: 'BACKUP', state: 'MASTER', reason: 'sync_group', priority: 0 },
+];
+
+/** The counts a TransitionLog keeps for these records. */
+export function totalsOf(ts: readonly TransitionRecord[]): TransitionTotal[] {
+  const log = new TransitionLog(ts.length || 1);
+  for (const t of ts) log.record(t);
+  return [...log.totals];
+}
+
 export function snapshot(over: Partial<OpsSnapshot> = {}): OpsSnapshot {
   return {
     nowMs: NOW,
     status: status(),
     config: config(),
-    transitions: [
-      { atMs: NOW - 3_599_000, kind: 'INSTANCE', name: 'VI_1', from: 'INIT', state: 'BACKUP', reason: 'startup', priority: 130 },
-      { atMs: NOW - 3_599_000, kind: 'INSTANCE', name: 'VI_6', from: 'INIT', state: 'BACKUP', reason: 'startup', priority: 100 },
-      { atMs: NOW - 192_000, kind: 'INSTANCE', name: 'VI_1', from: 'BACKUP', state: 'MASTER', reason: 'master_down_timer', priority: 130 },
-      { atMs: NOW - 192_000, kind: 'GROUP', name: 'G1', from: 'BACKUP', state: 'MASTER', reason: 'sync_group', priority: 0 },
-    ],
+    transitions: TRANSITIONS,
+    transitionTotals: totalsOf(TRANSITIONS),
     mainLoop: { process: 'main', pid: 4242, samples: 1500, meanMs: 0.5, p50Ms: 0.4, p99Ms: 3, maxMs: 8, windowMs: 30_000 },
     build: { version: '0.1.0', node: 'v20.20.2', commit: 'abc123' },
     ...over,

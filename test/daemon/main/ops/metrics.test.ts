@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXPORTER_COUNTERS, metricsText, vipLabels } from '../../../../src/daemon/main/ops/metrics';
 import { KEEPALIVED_STATS } from '../../../../src/daemon/status';
+import { TransitionLog } from '../../../../src/daemon/main/ops/snapshot';
 import { NOW, SECRET, snapshot, status } from './fixtures';
 
 /** `name{labels}` → value, and the TYPE of each family. */
@@ -128,4 +129,16 @@ test("vipLabels splits keepalived's VIP line as the exporter does; host addresse
   assert.deepEqual(vipLabels('192.0.2.1/32 dev eth0 scope global'), { ip: '192.0.2.1', intf: 'eth0' });
   assert.deepEqual(vipLabels('2001:db8::1/128 dev eth1 scope global'), { ip: '2001:db8::1', intf: 'eth1' });
   assert.equal(vipLabels('192.0.2.1/24'), undefined);
+});
+
+test('the transitions counter counts every transition since start, not only the ones the timeline keeps', async () => {
+  const log = new TransitionLog(500);
+  for (let i = 0; i < 1200; i++) {
+    log.record({ atMs: NOW + i, kind: 'INSTANCE', name: 'VI_1', from: i % 2 ? 'FAULT' : 'BACKUP', state: i % 2 ? 'BACKUP' : 'FAULT', reason: i % 2 ? 'fault_cleared' : 'fault', priority: 100 });
+  }
+  assert.equal(log.recent.length, 500, 'the timeline is bounded');
+  assert.equal(log.recent[0]?.atMs, NOW + 700, 'oldest first, the newest 500');
+  const { series } = parseMetrics(await metricsText(snapshot({ transitions: log.recent, transitionTotals: log.totals })));
+  assert.equal(series.get('keepalived_ts_vrrp_transitions_total{kind="INSTANCE",name="VI_1",state="FAULT",reason="fault"}'), 600);
+  assert.equal(series.get('keepalived_ts_vrrp_transitions_total{kind="INSTANCE",name="VI_1",state="BACKUP",reason="fault_cleared"}'), 600);
 });
