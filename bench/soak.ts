@@ -116,11 +116,14 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
   void split;
   const slopes = longestLived(resourceSlopes(r.samples, Math.min(300_000, (r.runEndedAt - r.startedAt) / 10)));
   out.push({
-    title: 'Memory of the longest-lived process of each host and role (after a warm-up; MB, slope KB/h)',
+    title:
+      'Memory of the longest-lived process of each host and role (after a warm-up; MB, slopes KB/h over the whole life and its second half; ' +
+      'heap floor: the least heapUsed of each eighth of the life, close to what is live)',
     rows: [
-      ['host / process', 'lived (min)', 'RSS start', 'RSS end', 'RSS slope', 'heap start', 'heap end', 'heap slope'],
+      ['host / process', 'lived (min)', 'RSS start', 'RSS end', 'RSS slope (2nd half)', 'heap floor start', 'heap floor end', 'heap floor slope (2nd half)'],
       ...slopes.map((s) => [
-        `h${s.host} ${s.role}`, fmt((s.toMs - s.fromMs) / 60_000, 1), kb(s.rssStartKb), kb(s.rssEndKb), fmt(s.rssSlopeKbPerH, 0), kb(s.heapStartKb), kb(s.heapEndKb), fmt(s.heapSlopeKbPerH, 0),
+        `h${s.host} ${s.role}`, fmt((s.toMs - s.fromMs) / 60_000, 1), kb(s.rssStartKb), kb(s.rssEndKb), `${fmt(s.rssSlopeKbPerH, 0)} (${fmt(s.rssLateSlopeKbPerH, 0)})`,
+        kb(s.heapFloorStartKb), kb(s.heapFloorEndKb), `${fmt(s.heapFloorSlopeKbPerH, 0)} (${fmt(s.heapFloorLateSlopeKbPerH, 0)})`,
       ]),
     ],
   });
