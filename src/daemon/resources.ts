@@ -4,6 +4,7 @@
  * requests by type (timers, sockets, ...), memory.
  */
 import * as fs from 'node:fs';
+import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
 
 export interface ProcessResources {
   pid: number;
@@ -14,6 +15,37 @@ export interface ProcessResources {
   handles: Record<string, number>;
   rssKb: number;
   heapUsedKb: number;
+  /**
+   * heapUsed just after the latest major (mark-compact) collection: about what
+   * is live. heapUsed alone includes the garbage V8 has not collected yet,
+   * which can climb for many minutes before a major collection. Watched from
+   * the first resources request on; absent until a major collection happened.
+   */
+  heapAfterMajorGcKb?: number;
+  /** Major collections since the first resources request. */
+  majorGcs?: number;
+}
+
+interface MajorGcWatch {
+  majors: number;
+  heapKb?: number;
+}
+
+let gcWatch: MajorGcWatch | undefined;
+
+/** Starts watching major collections once (only a process whose resources are asked for pays for it). */
+function majorGcWatch(): MajorGcWatch {
+  if (gcWatch) return gcWatch;
+  const w: MajorGcWatch = { majors: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== perf.NODE_PERFORMANCE_GC_MAJOR) continue;
+      w.majors++;
+      w.heapKb = Math.round(process.memoryUsage().heapUsed / 1024);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  gcWatch = w;
+  return w;
 }
 
 export function processResources(): ProcessResources {
@@ -31,5 +63,9 @@ export function processResources(): ProcessResources {
     /* not Linux */
   }
   const m = process.memoryUsage();
-  return { pid: process.pid, fds, children, handles, rssKb: Math.round(m.rss / 1024), heapUsedKb: Math.round(m.heapUsed / 1024) };
+  const gc = majorGcWatch();
+  return {
+    pid: process.pid, fds, children, handles, rssKb: Math.round(m.rss / 1024), heapUsedKb: Math.round(m.heapUsed / 1024),
+    ...(gc.heapKb === undefined ? {} : { heapAfterMajorGcKb: gc.heapKb }), majorGcs: gc.majors,
+  };
 }

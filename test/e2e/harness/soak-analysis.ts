@@ -168,6 +168,30 @@ export interface SlopeRow {
   heapFloorEndKb: number;
   heapFloorSlopeKbPerH: number;
   heapFloorLateSlopeKbPerH: number;
+  /**
+   * heapUsed just after each major collection the process reported (daemons
+   * that report `heapAfterMajorGcKb`): the first and last, the slope, and how
+   * many collections; undefined when there were fewer than 2.
+   */
+  live?: { startKb: number; endKb: number; slopeKbPerH: number; collections: number };
+}
+
+/** The heap after each major collection: one point per collection the samples saw. */
+function afterMajorGcs(xs: ResourceSample[]): SlopeRow['live'] {
+  const pts: [number, number][] = [];
+  let seen = -1;
+  for (const s of xs) {
+    if (s.heapAfterMajorGcKb === undefined || s.majorGcs === undefined || s.majorGcs === seen) continue;
+    seen = s.majorGcs;
+    pts.push([s.t, s.heapAfterMajorGcKb]);
+  }
+  if (pts.length < 2) return undefined;
+  return {
+    startKb: pts[0][1],
+    endKb: pts[pts.length - 1][1],
+    slopeKbPerH: slope(pts.map((p) => (p[0] - pts[0][0]) / 3_600_000), pts.map((p) => p[1])),
+    collections: pts.length,
+  };
 }
 
 /** The least value of each of `n` equal time windows: [window middle, floor]. */
@@ -239,6 +263,7 @@ export function resourceSlopes(samples: ResourceSample[], warmupMs: number): Slo
       heapFloorEndKb: fl[fl.length - 1][1],
       heapFloorSlopeKbPerH: slope(fl.map((f) => (f[0] - xs[0].t) / 3_600_000), fl.map((f) => f[1])),
       heapFloorLateSlopeKbPerH: slope(flLate.map((f) => (f[0] - xs[0].t) / 3_600_000), flLate.map((f) => f[1])),
+      live: afterMajorGcs(xs),
     });
   }
   return rows.sort((a, b) => a.host - b.host || a.role.localeCompare(b.role) || a.fromMs - b.fromMs);

@@ -539,6 +539,7 @@ export class Soak {
         handles,
         rssKb: Math.min(...xs.map((x) => x.rssKb)),
         heapUsedKb: Math.min(...xs.map((x) => x.heapUsedKb)),
+        majorGcs: xs[xs.length - 1].majorGcs,
       };
     }
     return out;
