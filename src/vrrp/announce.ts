@@ -85,7 +85,12 @@ export class AnnounceSchedule {
   sent = 0;
   skipped = 0;
 
-  constructor(private readonly o: AnnounceScheduleOptions) {}
+  /** False when the announcer sends nothing at all (VIPs announced by route only): start() and burstNow() do nothing. */
+  readonly enabled: boolean;
+
+  constructor(private readonly o: AnnounceScheduleOptions) {
+    this.enabled = o.announcer.silent !== true;
+  }
 
   get active(): boolean {
     return this.running;
@@ -94,6 +99,7 @@ export class AnnounceSchedule {
   /** Start (or restart) the schedule: burst now, delayed burst, refresh. */
   start(): void {
     this.stop();
+    if (!this.enabled) return;
     this.running = true;
     const g = this.o.settings;
     this.burst(g.masterRepeat, 'master');

@@ -233,8 +233,6 @@ export class VrrpInstance {
   private data: FsmData;
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly schedule: AnnounceSchedule;
-  /** The announcer sends nothing (route_announce without also_garp): no bursts. */
-  private readonly silent: boolean;
   private readonly counters: Record<CounterName, number>;
   private readonly trackers = new Map<string, TrackerInput>();
   private readonly faultSources = new Set<string>();
@@ -283,7 +281,6 @@ export class VrrpInstance {
     };
     this.data = initialData(this.fsmConfig, s.priority);
     this.counters = Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as Record<CounterName, number>;
-    this.silent = ports.announcer.silent === true;
     this.schedule = new AnnounceSchedule({
       clock: ports.clock,
       announcer: ports.announcer,
@@ -392,7 +389,7 @@ export class VrrpInstance {
     this.claim(before.filter((v) => !now.has(key(v))), false);
     const added = this.allVips().filter((v) => !had.has(key(v)));
     this.claim(added, true);
-    if (added.length && !this.silent) this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => added.includes(v));
+    if (added.length) this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => added.includes(v));
   }
 
   /** Change the base priority (e.g. on reload). An owner (255) never changes at run time. */
@@ -410,14 +407,14 @@ export class VrrpInstance {
     if (!vip) return;
     this.log.info(`(${this.name}) virtual address ${address} was removed while MASTER - re-adding`);
     this.claim([vip], true);
-    if (!this.silent) this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => v === vip);
+    this.schedule.burstNow(this.settings.garp.masterRepeat, (v) => v === vip);
   }
 
   /** After a link flap (IPv6 global addresses are gone): a MASTER re-adds every VIP and announces again. */
   reassertAddresses(): void {
     if (this.data.state !== 'MASTER') return;
     this.claim(this.allVips(), true);
-    if (!this.silent) this.schedule.start();
+    this.schedule.start();
   }
 
   status(): InstanceStatus {
@@ -759,7 +756,7 @@ export class VrrpInstance {
         if (this.firewall) this.log.info(`(${this.name}) removing firewall drop rule`);
         return;
       case 'startAnnounce':
-        if (this.silent) return; // announced by route: no GARP/NA, and no line saying so
+        if (!this.schedule.enabled) return; // announced by route: no GARP/NA, and no line saying so
         this.logAnnounce(this.allVips());
         return this.schedule.start();
       case 'stopAnnounce':

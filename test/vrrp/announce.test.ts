@@ -22,6 +22,25 @@ function harness(settings: Partial<GarpSettings>, vips: VipSpec[] = [v4]) {
 }
 
 describe('AnnounceSchedule (garp_master_delay/repeat/refresh, vrrp_garp_interval)', () => {
+  it('a silent announcer (VIPs announced by route only): nothing is started, scheduled or sent', () => {
+    const clock = new VirtualClock(0);
+    let calls = 0;
+    const s = new AnnounceSchedule({
+      clock,
+      announcer: { announce: () => calls++, silent: true },
+      settings: { ...DEFAULT_GARP, masterRefreshMs: 1000 },
+      vips: () => [v4],
+      owns: () => true,
+    });
+    assert.equal(s.enabled, false);
+    s.start();
+    s.burstNow(5);
+    clock.advance(60_000);
+    assert.equal(s.active, false);
+    assert.equal(calls, 0);
+    assert.equal(s.sent, 0);
+  });
+
   it("keepalived's default: 5 at once, 5 more after 5 s, no refresh", () => {
     const h = harness({});
     h.s.start();
