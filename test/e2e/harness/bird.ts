@@ -13,8 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { execFileSync } from 'node:child_process';
-import { waitFor, type Lab } from './netns';
-import { HOST_ASN, ROUTER, ROUTER_ASN, stopProcess } from './frr';
+import { stopProcess, waitFor, type Lab } from './netns';
+import { HOST_ASN, ROUTER, ROUTER_ASN } from './frr';
 
 export function birdMissing(): string | undefined {
   try {

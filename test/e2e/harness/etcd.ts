@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { type Lab, waitFor } from './netns';
+import { type Lab, stopProcess, waitFor } from './netns';
 
 export const ETCD_CLIENT_PORT = 2379;
 
@@ -107,12 +107,7 @@ export class EtcdCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve();
-      p.kill('SIGCONT');
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    })));
+    await Promise.all([...this.procs.values()].map((p) => stopProcess(p)));
     this.procs.clear();
   }
 }

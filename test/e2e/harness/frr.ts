@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { waitFor, type Lab } from './netns';
+import { stopProcess, waitFor, type Lab } from './netns';
 
 export const FRR_DIR = '/usr/lib/frr';
 export const ROUTER = 1;
@@ -106,22 +106,9 @@ export class FrrNode {
   /** Stops the daemons (SIGTERM, then SIGKILL) and removes the directory. Idempotent. */
   async stop(): Promise<void> {
     this.signal('SIGCONT');
-    await Promise.all(this.procs.map(stopProcess));
+    await Promise.all(this.procs.map((p) => stopProcess(p)));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** SIGTERM to a daemon the lab started, SIGKILL after 3 s; resolves once it has exited. */
-export function stopProcess(p: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
 }
 
 /** The router's configuration: eBGP to both hosts, BFD 100 ms x 3, short timers, ECMP. */

@@ -110,6 +110,23 @@ function installExitHooks(): void {
   }
 }
 
+/**
+ * Stops a child process the test started: SIGCONT (it may be frozen by the
+ * test), SIGTERM, SIGKILL after `graceMs`; resolves when it has exited.
+ */
+export function stopProcess(p: ChildProcess, graceMs = 3000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return resolve(); // never started, or gone
+    const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.kill('SIGCONT');
+    p.kill('SIGTERM');
+  });
+}
+
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
@@ -365,28 +382,11 @@ export class Lab {
     return waitFor(predicate, opts);
   }
 
-  /** Kills tracked processes (SIGTERM, then SIGKILL after 1 s) and deletes the namespaces. Idempotent. */
+  /** Stops tracked processes (stopProcess with 1 s of grace) and deletes the namespaces. Idempotent. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const kids = [...this.children];
-    for (const c of kids) if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(
-      kids.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            const t = setTimeout(() => {
-              c.kill('SIGKILL');
-              resolve();
-            }, 1000);
-            c.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-          }),
-      ),
-    );
+    await Promise.all([...this.children].map((c) => stopProcess(c, 1000)));
     for (const ns of [...this.namespaces].reverse()) await run('ip', ['netns', 'del', ns]);
     this.namespaces.length = 0;
     fs.rmSync(this.tmp, { recursive: true, force: true });
