@@ -118,13 +118,11 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
   out.push({
     title:
       'Memory of the longest-lived process of each host and role (after a warm-up; MB, slopes KB/h over the whole life and its second half; ' +
-      'heap floor: the least heapUsed of each eighth of the life; live heap: heapUsed just after each major collection the samples saw, ' +
-      'which is what a leak raises - heapUsed between collections also holds garbage not yet collected)',
+      'live heap: heapUsed just after each major collection, which is what a leak raises - heapUsed between collections also holds garbage)',
     rows: [
-      ['host / process', 'lived (min)', 'RSS start', 'RSS end', 'RSS slope (2nd half)', 'heap floor start / end', 'heap floor slope (2nd half)', 'live heap start / end', 'live heap slope (collections)'],
+      ['host / process', 'lived (min)', 'RSS start', 'RSS end', 'RSS slope (2nd half)', 'live heap start / end', 'live heap slope (collections)'],
       ...slopes.map((s) => [
         `h${s.host} ${s.role}`, fmt((s.toMs - s.fromMs) / 60_000, 1), kb(s.rssStartKb), kb(s.rssEndKb), `${fmt(s.rssSlopeKbPerH, 0)} (${fmt(s.rssLateSlopeKbPerH, 0)})`,
-        `${kb(s.heapFloorStartKb)} / ${kb(s.heapFloorEndKb)}`, `${fmt(s.heapFloorSlopeKbPerH, 0)} (${fmt(s.heapFloorLateSlopeKbPerH, 0)})`,
         s.live ? `${kb(s.live.startKb)} / ${kb(s.live.endKb)}` : '-', s.live ? `${fmt(s.live.slopeKbPerH, 0)} (${s.live.collections})` : '-',
       ]),
     ],

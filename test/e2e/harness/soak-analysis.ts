@@ -154,24 +154,13 @@ export interface SlopeRow {
   rssStartKb: number;
   rssEndKb: number;
   rssSlopeKbPerH: number;
-  heapStartKb: number;
-  heapEndKb: number;
-  heapSlopeKbPerH: number;
   /** RSS slope over the second half of the process's life after the warm-up: a leak keeps its slope, a warm-up flattens. */
   rssLateSlopeKbPerH: number;
   /**
-   * The heap's floor: the least heapUsed in each of up to 8 equal windows (garbage
-   * not yet collected lifts heapUsed between collections; the floor is close to
-   * what is live), its first and last window, and its slopes (whole, second half).
-   */
-  heapFloorStartKb: number;
-  heapFloorEndKb: number;
-  heapFloorSlopeKbPerH: number;
-  heapFloorLateSlopeKbPerH: number;
-  /**
-   * heapUsed just after each major collection the process reported (daemons
-   * that report `heapAfterMajorGcKb`): the first and last, the slope, and how
-   * many collections; undefined when there were fewer than 2.
+   * heapUsed just after each major collection the process reported: the first
+   * and last, the slope, and how many collections; undefined when there were
+   * fewer than 2. (heapUsed between collections also holds garbage V8 has not
+   * collected yet, for minutes: its slope cannot tell a leak.)
    */
   live?: { startKb: number; endKb: number; slopeKbPerH: number; collections: number };
 }
@@ -192,18 +181,6 @@ function afterMajorGcs(xs: ResourceSample[]): SlopeRow['live'] {
     slopeKbPerH: slope(pts.map((p) => (p[0] - pts[0][0]) / 3_600_000), pts.map((p) => p[1])),
     collections: pts.length,
   };
-}
-
-/** The least value of each of `n` equal time windows: [window middle, floor]. */
-function floors(xs: ResourceSample[], n: number, pick: (s: ResourceSample) => number): [number, number][] {
-  const t0 = xs[0].t;
-  const span = xs[xs.length - 1].t - t0 || 1;
-  const out: [number, number][] = [];
-  for (let w = 0; w < n; w++) {
-    const inW = xs.filter((s) => (w === n - 1 ? s.t - t0 >= (span * w) / n : s.t - t0 >= (span * w) / n && s.t - t0 < (span * (w + 1)) / n));
-    if (inW.length) out.push([t0 + (span * (w + 0.5)) / n, Math.min(...inW.map(pick))]);
-  }
-  return out;
 }
 
 /** Least-squares slope of y over x. */
@@ -243,8 +220,6 @@ export function resourceSlopes(samples: ResourceSample[], warmupMs: number): Slo
     const hours = xs.map((s) => (s.t - xs[0].t) / 3_600_000);
     const half = Math.floor(xs.length / 2);
     const late = xs.slice(half);
-    const fl = floors(xs, 8, (s) => s.heapUsedKb);
-    const flLate = fl.slice(Math.floor(fl.length / 2));
     rows.push({
       host: g[0].host,
       role: g[0].role,
@@ -255,14 +230,7 @@ export function resourceSlopes(samples: ResourceSample[], warmupMs: number): Slo
       rssStartKb: mean(xs.slice(0, 3).map((s) => s.rssKb)),
       rssEndKb: mean(xs.slice(-3).map((s) => s.rssKb)),
       rssSlopeKbPerH: slope(hours, xs.map((s) => s.rssKb)),
-      heapStartKb: mean(xs.slice(0, 3).map((s) => s.heapUsedKb)),
-      heapEndKb: mean(xs.slice(-3).map((s) => s.heapUsedKb)),
-      heapSlopeKbPerH: slope(hours, xs.map((s) => s.heapUsedKb)),
       rssLateSlopeKbPerH: slope(hours.slice(half), late.map((s) => s.rssKb)),
-      heapFloorStartKb: fl[0][1],
-      heapFloorEndKb: fl[fl.length - 1][1],
-      heapFloorSlopeKbPerH: slope(fl.map((f) => (f[0] - xs[0].t) / 3_600_000), fl.map((f) => f[1])),
-      heapFloorLateSlopeKbPerH: slope(flLate.map((f) => (f[0] - xs[0].t) / 3_600_000), flLate.map((f) => f[1])),
       live: afterMajorGcs(xs),
     });
   }

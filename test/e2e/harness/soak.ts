@@ -80,8 +80,6 @@ export interface SoakOptions {
   log: (msg: string) => void;
   /** A host never killed by the generated schedule (its processes' memory is followed over the whole run). */
   longLived?: number;
-  /** Environment additions for the daemons (e.g. NODE_OPTIONS for a heap investigation). */
-  daemonEnv?: NodeJS.ProcessEnv;
 }
 
 /** Allowances for the part of a heal that is not VRRP, each stated where it is used. */
@@ -340,7 +338,7 @@ export class Soak {
   }
 
   private launch(h: number): Peer {
-    const p = startKts(this.lab, h, soakConf(h, this.model, this.files.get(h)!, this.lab.ipv4(OUTSIDE_HOST)), { env: this.o.daemonEnv });
+    const p = startKts(this.lab, h, soakConf(h, this.model, this.files.get(h)!, this.lab.ipv4(OUTSIDE_HOST)));
     this.peers.set(h, p);
     this.vrrpKills.set(h, 0);
     return p;
@@ -539,7 +537,6 @@ export class Soak {
         handles,
         rssKb: Math.min(...xs.map((x) => x.rssKb)),
         heapUsedKb: Math.min(...xs.map((x) => x.heapUsedKb)),
-        majorGcs: xs[xs.length - 1].majorGcs,
       };
     }
     return out;
