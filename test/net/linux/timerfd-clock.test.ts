@@ -59,3 +59,23 @@ test('deadlines are kept to a fraction of a millisecond (Node timers: whole mill
   assert.ok(median >= 0 && median < 0.5, `median lateness ${median.toFixed(3)} ms`);
   assert.ok(late.every((l) => l >= -0.001), 'never early');
 });
+
+test('onLate hears how late each firing was (the VRRP process loop delay): a blocked loop shows as lateness', { skip }, async () => {
+  if (!n.ok) return;
+  const clock = new TimerfdClock(n.native);
+  const late: number[] = [];
+  clock.onLate = (ms) => late.push(ms);
+  await new Promise<void>((resolve) => clock.setTimer(5, () => resolve()));
+  // Block the loop past the next deadline: the firing comes late by about the block.
+  await new Promise<void>((resolve) => {
+    clock.setTimer(5, () => resolve());
+    const until = Date.now() + 30;
+    while (Date.now() < until) {
+      /* the loop is busy */
+    }
+  });
+  clock.close();
+  assert.equal(late.length, 2, 'one report per firing');
+  assert.ok(late[0] >= 0 && late[0] < 20, `first on time: ${late[0]} ms`);
+  assert.ok(late[1] >= 20, `second late by the block: ${late[1]} ms`);
+});
