@@ -250,6 +250,12 @@ export function coveringSchedule(seed: number): FaultPlan[] {
 
 // ---------------------------------------------------------------- the world
 
+/** Waits for the reaction to an injection (when the plan says so), then holds the fault. */
+type React = (startMs?: number) => Promise<void>;
+
+/** Every daemon host but `h` in one island: `h` is dead, frozen or being restarted. */
+const without = (h: number): Topology => ({ islands: [DAEMON_HOSTS.filter((x) => x !== h)], linkDown: new Set() });
+
 export class Soak {
   readonly peers = new Map<number, Peer>();
   readonly files = new Map<number, HostFiles>();
@@ -611,126 +617,141 @@ export class Soak {
 
   /** Injects, holds and heals one fault, measuring the reaction and the heal into `rec`. */
   private async fault(plan: FaultPlan, rec: EpisodeRecord): Promise<void> {
-    const h = plan.host;
     const react = async (startMs = 0): Promise<void> => {
       if (plan.waitReaction) rec.reaction = await this.converge('reaction', rec.injectAt, startMs);
       await sleep(plan.holdMs);
     };
     switch (plan.kind) {
-      case 'crash': {
-        this.unreachable.add(h);
-        this.peer(h).crash();
-        this.topology = { islands: [DAEMON_HOSTS.filter((x) => x !== h)], linkDown: new Set() };
-        await react();
-        await this.peer(h).waitExit(10_000).catch((e: Error) => rec.errors.push(e.message));
-        const t = Date.now();
-        this.launch(h);
-        this.topology = whole();
-        rec.healAt = t;
-        const ready = await this.waitReady(h);
-        this.unreachable.delete(h);
-        rec.restartMs = ready - t;
-        rec.heal = await this.converge('heal', t, ready - t);
-        break;
-      }
-      case 'vrrp-kill': {
-        const pid = (await this.status(h)).processes.vrrp!;
-        rec.injectAt = Date.now();
-        process.kill(pid, 'SIGKILL');
-        this.vrrpKills.set(h, this.vrrpKills.get(h)! + 1);
-        this.topology = { islands: [DAEMON_HOSTS.filter((x) => x !== h)], linkDown: new Set() };
-        // The heal is main's respawn: no hold, the new VRRP process answering is the heal moment.
-        const ready = await this.waitReady(h, pid);
-        this.topology = whole();
-        rec.healAt = rec.injectAt;
-        rec.restartMs = ready - rec.injectAt;
-        rec.heal = await this.converge('heal', rec.injectAt, ready - rec.injectAt);
-        break;
-      }
-      case 'sigstop': {
-        const tree = descendants(this.peer(h).pid);
-        this.unreachable.add(h);
-        rec.injectAt = Date.now();
-        for (const p of tree) signalQuietly(p, 'SIGSTOP');
-        this.topology = { islands: [DAEMON_HOSTS.filter((x) => x !== h)], linkDown: new Set() };
-        await react();
-        rec.healAt = Date.now();
-        for (const p of [...tree].reverse()) signalQuietly(p, 'SIGCONT');
-        this.unreachable.delete(h);
-        this.topology = whole();
-        rec.heal = await this.converge('heal', rec.healAt, 0);
-        break;
-      }
+      case 'crash':
+        return this.crashFault(plan.host, rec, react);
+      case 'vrrp-kill':
+        return this.vrrpKillFault(plan.host, rec);
+      case 'sigstop':
+        return this.stopFault(plan.host, rec, react);
       case 'link-flap':
-      case 'partition': {
-        const link = plan.kind === 'link-flap';
-        rec.injectAt = Date.now();
-        if (link) await this.lab.linkSet(h, 'down');
-        else await this.portState(h, 0);
-        this.topology = { islands: [DAEMON_HOSTS.filter((x) => x !== h), [h]], linkDown: link ? new Set([h]) : new Set() };
-        await react();
-        rec.healAt = Date.now();
-        if (link) await this.lab.linkSet(h, 'up');
-        else await this.portState(h, 3);
-        this.topology = whole();
-        rec.heal = await this.converge('heal', rec.healAt, 0);
-        break;
-      }
+      case 'partition':
+        return this.cutFault(plan.host, plan.kind === 'link-flap', rec, react);
       case 'reload-priority':
-      case 'reload-vip': {
-        const hosts = plan.kind === 'reload-vip' ? [...DAEMON_HOSTS] : [h];
-        const apply = (m: WorldModel) => {
-          if (plan.kind === 'reload-vip') m.extraVip = !m.extraVip;
-          else m.priority[h][plan.instance!] = plan.priority!;
-        };
-        const before = cloneModel(this.model);
-        apply(this.model);
-        rec.injectAt = Date.now();
-        rec.reloadMs = await this.reload(hosts);
-        await react(Math.max(...rec.reloadMs));
-        this.model = before;
-        rec.healAt = Date.now();
-        const back = await this.reload(hosts);
-        rec.reloadMs.push(...back);
-        rec.heal = await this.converge('heal', rec.healAt, Math.max(...back));
-        break;
-      }
-      case 'script-flip': {
-        const flip = async (fail: boolean): Promise<number> => {
-          const from = this.peer(h).log.length;
-          const t = Date.now();
-          this.setScript(h, fail);
-          const line = await this.peer(h).waitLog(fail ? /VRRP_Script\(chk_app\) failed/ : /VRRP_Script\(chk_app\) succeeded/, 10_000, from);
-          return line.at - t;
-        };
-        rec.injectAt = Date.now();
-        rec.detectMs = [await flip(true)];
-        await react(rec.detectMs[0]);
-        rec.healAt = Date.now();
-        rec.detectMs.push(await flip(false));
-        rec.heal = await this.converge('heal', rec.healAt, rec.detectMs[1]);
-        break;
-      }
-      case 'file-flip': {
-        const f = this.files.get(h)!;
-        rec.injectAt = Date.now();
-        fs.writeFileSync(f.trackFile, '1\n');
-        this.model.fileFault.add(h);
-        await react(ALLOWANCE.fileMs);
-        rec.healAt = Date.now();
-        fs.writeFileSync(f.trackFile, '0\n');
-        this.model.fileFault.delete(h);
-        rec.heal = await this.converge('heal', rec.healAt, ALLOWANCE.fileMs);
-        break;
-      }
-      case 'flood': {
+      case 'reload-vip':
+        return this.reloadFault(plan, rec, react);
+      case 'script-flip':
+        return this.scriptFlipFault(plan.host, rec, react);
+      case 'file-flip':
+        return this.fileFlipFault(plan.host, rec, react);
+      case 'flood':
         rec.flood = await this.flood(plan, rec);
         rec.healAt = Date.now();
         // No window: a flood must not move anything.
         rec.heal = await this.converge('heal', rec.healAt, 0, 5000);
-        break;
-      }
+        return;
     }
+  }
+
+  /** kill -9 of the whole daemon tree; the heal is a fresh start. */
+  private async crashFault(h: number, rec: EpisodeRecord, react: React): Promise<void> {
+    this.unreachable.add(h);
+    this.peer(h).crash();
+    this.topology = without(h);
+    await react();
+    await this.peer(h).waitExit(10_000).catch((e: Error) => rec.errors.push(e.message));
+    const t = Date.now();
+    this.launch(h);
+    this.topology = whole();
+    rec.healAt = t;
+    const ready = await this.waitReady(h);
+    this.unreachable.delete(h);
+    rec.restartMs = ready - t;
+    rec.heal = await this.converge('heal', t, ready - t);
+  }
+
+  /** kill -9 of the VRRP process alone. The heal is main's respawn: no hold, the new VRRP process answering is the heal moment. */
+  private async vrrpKillFault(h: number, rec: EpisodeRecord): Promise<void> {
+    const pid = (await this.status(h)).processes.vrrp!;
+    rec.injectAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    this.vrrpKills.set(h, this.vrrpKills.get(h)! + 1);
+    this.topology = without(h);
+    const ready = await this.waitReady(h, pid);
+    this.topology = whole();
+    rec.healAt = rec.injectAt;
+    rec.restartMs = ready - rec.injectAt;
+    rec.heal = await this.converge('heal', rec.injectAt, ready - rec.injectAt);
+  }
+
+  /** SIGSTOP of every process of the daemon, later SIGCONT (parents last in, first out). */
+  private async stopFault(h: number, rec: EpisodeRecord, react: React): Promise<void> {
+    const tree = descendants(this.peer(h).pid);
+    this.unreachable.add(h);
+    rec.injectAt = Date.now();
+    for (const p of tree) signalQuietly(p, 'SIGSTOP');
+    this.topology = without(h);
+    await react();
+    rec.healAt = Date.now();
+    for (const p of [...tree].reverse()) signalQuietly(p, 'SIGCONT');
+    this.unreachable.delete(h);
+    this.topology = whole();
+    rec.heal = await this.converge('heal', rec.healAt, 0);
+  }
+
+  /** The host's link down (`link`) or its bridge port disabled (a partition: carrier stays up), later back. */
+  private async cutFault(h: number, link: boolean, rec: EpisodeRecord, react: React): Promise<void> {
+    rec.injectAt = Date.now();
+    if (link) await this.lab.linkSet(h, 'down');
+    else await this.portState(h, 0);
+    this.topology = { islands: [DAEMON_HOSTS.filter((x) => x !== h), [h]], linkDown: link ? new Set([h]) : new Set() };
+    await react();
+    rec.healAt = Date.now();
+    if (link) await this.lab.linkSet(h, 'up');
+    else await this.portState(h, 3);
+    this.topology = whole();
+    rec.heal = await this.converge('heal', rec.healAt, 0);
+  }
+
+  /** SIGHUP with a changed priority (one host) or an extra VIP (every host), later the base configuration again. */
+  private async reloadFault(plan: FaultPlan, rec: EpisodeRecord, react: React): Promise<void> {
+    const h = plan.host;
+    const hosts = plan.kind === 'reload-vip' ? [...DAEMON_HOSTS] : [h];
+    const before = cloneModel(this.model);
+    if (plan.kind === 'reload-vip') this.model.extraVip = !this.model.extraVip;
+    else this.model.priority[h][plan.instance!] = plan.priority!;
+    rec.injectAt = Date.now();
+    rec.reloadMs = await this.reload(hosts);
+    await react(Math.max(...rec.reloadMs));
+    this.model = before;
+    rec.healAt = Date.now();
+    const back = await this.reload(hosts);
+    rec.reloadMs.push(...back);
+    rec.heal = await this.converge('heal', rec.healAt, Math.max(...back));
+  }
+
+  /** chk_app fails, later succeeds; the bound starts when the daemon logged the result. */
+  private async scriptFlipFault(h: number, rec: EpisodeRecord, react: React): Promise<void> {
+    const flip = async (fail: boolean): Promise<number> => {
+      const from = this.peer(h).log.length;
+      const t = Date.now();
+      this.setScript(h, fail);
+      const line = await this.peer(h).waitLog(fail ? /VRRP_Script\(chk_app\) failed/ : /VRRP_Script\(chk_app\) succeeded/, 10_000, from);
+      return line.at - t;
+    };
+    rec.injectAt = Date.now();
+    rec.detectMs = [await flip(true)];
+    await react(rec.detectMs[0]);
+    rec.healAt = Date.now();
+    rec.detectMs.push(await flip(false));
+    rec.heal = await this.converge('heal', rec.healAt, rec.detectMs[1]);
+  }
+
+  /** tf_slow becomes 1 (VI_SLOW FAULT), later 0. */
+  private async fileFlipFault(h: number, rec: EpisodeRecord, react: React): Promise<void> {
+    const f = this.files.get(h)!;
+    rec.injectAt = Date.now();
+    fs.writeFileSync(f.trackFile, '1\n');
+    this.model.fileFault.add(h);
+    await react(ALLOWANCE.fileMs);
+    rec.healAt = Date.now();
+    fs.writeFileSync(f.trackFile, '0\n');
+    this.model.fileFault.delete(h);
+    rec.heal = await this.converge('heal', rec.healAt, ALLOWANCE.fileMs);
   }
 
   /**
