@@ -75,12 +75,20 @@ function parseArgs(argv: string[]): Options {
 const ms = (x: number) => (Number.isFinite(x) ? fmt(x, 0) : x === Infinity ? 'never' : '-');
 const kb = (x: number) => (Number.isFinite(x) ? fmt(x / 1024, 1) : '-');
 
-/** The tables, as rows (first row: header). */
-function tables(r: SoakResult): { title: string; rows: string[][] }[] {
-  const v = analyseVips(r);
+interface Table {
+  title: string;
+  /** First row: the header. */
+  rows: string[][];
+}
+
+/** The tables of a run. */
+function tables(r: SoakResult): Table[] {
+  return [faultTable(r), boundsTable(r), vipTable(r), memoryTable(r), floodTable(r), leakTable(r)];
+}
+
+function faultTable(r: SoakResult): Table {
   const kinds = byKind(r);
-  const out: { title: string; rows: string[][] }[] = [];
-  out.push({
+  return {
     title:
       'Faults and heals (ms, the slowest instance of each episode, over the episodes in which a VIP had to move (n); heal: from the fault ' +
       'healing, reaction: from the injection when the schedule waited for it; both from the start of the bound, see below)',
@@ -95,13 +103,19 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
         return [k.kind, String(k.count), moved(k.heal), moved(k.reaction), fmt(k.worstRatio, 2), String(k.violations), x.n ? ms(x.median) : '-'];
       }),
     ],
-  });
-  out.push({
+  };
+}
+
+function boundsTable(r: SoakResult): Table {
+  return {
     title: 'Bounds (Master_Down_Interval at the lowest priority + one interval + slack), with every priority at its base',
     rows: [['instance', 'bound (ms)'], ...INSTANCES.map((i) => [`${i.name} (v${i.version}, ${i.advert} s)`, ms(r.bounds[i.name])])],
-  });
-  const split = v.moments.filter((m) => m.kind === 'split');
-  out.push({
+  };
+}
+
+function vipTable(r: SoakResult): Table {
+  const v = analyseVips(r);
+  return {
     title: 'VIP on two hosts or none (every VIP add/delete of the run)',
     rows: [
       ['what', 'moments', 'inside fault windows', 'beyond the bound', 'longest beyond (ms)'],
@@ -112,10 +126,12 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
       }),
       ['VIP moves outside any fault', String(v.spuriousMoves.length), '-', String(v.spuriousMoves.length), '-'],
     ],
-  });
-  void split;
+  };
+}
+
+function memoryTable(r: SoakResult): Table {
   const slopes = longestLived(resourceSlopes(r.samples, Math.min(300_000, (r.runEndedAt - r.startedAt) / 10)));
-  out.push({
+  return {
     title:
       'Memory of the longest-lived process of each host and role (after a warm-up; MB, slopes KB/h over the whole life and its second half; ' +
       'live heap: heapUsed just after each major collection, which is what a leak raises - heapUsed between collections also holds garbage)',
@@ -126,7 +142,10 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
         s.live ? `${kb(s.live.startKb)} / ${kb(s.live.endKb)}` : '-', s.live ? `${fmt(s.live.slopeKbPerH, 0)} (${s.live.collections})` : '-',
       ]),
     ],
-  });
+  };
+}
+
+function floodTable(r: SoakResult): Table {
   const cpu = cpuSummary(r);
   const cf = dist(cpu.flood);
   const cq = dist(cpu.quiet);
@@ -134,7 +153,7 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
   const sent = floods.reduce((a, f) => a + f.sent, 0);
   const counted = floods.reduce((a, f) => a + f.hosts.reduce((b, h) => b + h.counted, 0), 0);
   const kdrops = floods.reduce((a, f) => a + f.hosts.reduce((b, h) => b + h.kernelDrops, 0), 0);
-  out.push({
+  return {
     title: 'Floods (hostile packets from a fourth host; CPU in % of one core)',
     rows: [
       ['floods', 'packets sent', 'counted in drop counters (3 hosts)', 'kernel drops', 'unaccounted', 'transitions', 'VRRP CPU flood median / max', 'VRRP CPU quiet median / max', 'sender CPU median'],
@@ -143,9 +162,12 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
         `${fmt(cf.median, 1)} / ${fmt(cf.max, 1)}`, `${fmt(cq.median, 1)} / ${fmt(cq.max, 1)}`, fmt(dist(cpu.sender).median, 1),
       ],
     ],
-  });
+  };
+}
+
+function leakTable(r: SoakResult): Table {
   const leaks = leakRows(r);
-  out.push({
+  return {
     title: 'Leaks: after the start-up and at the last quiet period (each the minimum of 3 samples), and what the stop left',
     rows: [
       ['host / process', 'same pid', 'fds (most at a quiet check)', 'children', 'handles that differ'],
@@ -155,8 +177,7 @@ function tables(r: SoakResult): { title: string; rows: string[][] }[] {
       ]),
       ['after the stop', '', '', '', `VIPs ${r.final.vipsLeft.length}, nft tables ${r.final.nftLeft.length}, processes ${r.final.processesLeft.length}`],
     ],
-  });
-  return out;
+  };
 }
 
 /** Prints the tables, the Markdown, the errors and the neighbours; returns the exit status (1: a failure). */
