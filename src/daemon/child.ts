@@ -77,43 +77,8 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     };
 
     const handle = async (m: ToChild): Promise<void> => {
-      if (!side) {
-        queued.push(m);
-        return;
-      }
-      switch (m.t) {
-        case 'reload':
-          try {
-            await channel.send({ t: 'reply', id: m.id, ok: true, result: await side.reload(m.config, m.trackers) });
-          } catch (e) {
-            await channel.send({ t: 'reply', id: m.id, ok: false, error: (e as Error).message });
-          }
-          return;
-        case 'status':
-          await channel.send({ t: 'reply', id: m.id, ok: true, result: { ...(side.status() as object), eventLoop: loop.view() } });
-          return;
-        case 'trackers':
-          side.trackers?.(m.states);
-          return;
-        case 'clearStats':
-          side.clearStats?.();
-          return;
-        case 'quorum':
-          side.quorum?.(m.faults);
-          return;
-        case 'grant':
-          side.grant?.(m.instance, m.untilMs);
-          return;
-        case 'resign':
-          await side.resign?.(m.instance);
-          await channel.send({ t: 'reply', id: m.id, ok: true, result: null });
-          return;
-        case 'stop':
-          await stop('asked by the main process');
-          return;
-        case 'init':
-          return; // only the first one counts
-      }
+      if (side) await serve(side, m, channel, loop, stop);
+      else queued.push(m);
     };
 
     channel.onMessage((m) => {
@@ -146,15 +111,57 @@ export function runChild(role: ChildRole, native: KtsNative, build: SideBuilder)
     });
     channel.onDisconnect(() => void stop('the main process is gone'));
 
-    const forward = (sig: ForwardedSignal) => () => void channel.send({ t: 'signal', sig });
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGHUP', forward('SIGHUP'));
-    process.on('SIGUSR1', forward('SIGUSR1'));
-    process.on('SIGUSR2', forward('SIGUSR2'));
-    for (const [f, sig] of [['JSON', SIGNAL_FUNCTIONS.JSON], ['STATS_CLEAR', SIGNAL_FUNCTIONS.STATS_CLEAR]] as const) {
-      native.watchRef(native.watch(native.signalFd(sig), WATCH_RAW, forward(f)), false);
-    }
+    wireSignals(native, channel, stop);
     process.on('unhandledRejection', (e) => log?.error(`BUG: unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   });
+}
+
+/** One message from the main process, once the side runs. */
+async function serve(side: ChildSide, m: ToChild, channel: Channel<FromChild, ToChild>, loop: LoopDelayMonitor, stop: (why: string) => Promise<void>): Promise<void> {
+  switch (m.t) {
+    case 'reload':
+      try {
+        await channel.send({ t: 'reply', id: m.id, ok: true, result: await side.reload(m.config, m.trackers) });
+      } catch (e) {
+        await channel.send({ t: 'reply', id: m.id, ok: false, error: (e as Error).message });
+      }
+      return;
+    case 'status':
+      await channel.send({ t: 'reply', id: m.id, ok: true, result: { ...(side.status() as object), eventLoop: loop.view() } });
+      return;
+    case 'trackers':
+      side.trackers?.(m.states);
+      return;
+    case 'clearStats':
+      side.clearStats?.();
+      return;
+    case 'quorum':
+      side.quorum?.(m.faults);
+      return;
+    case 'grant':
+      side.grant?.(m.instance, m.untilMs);
+      return;
+    case 'resign':
+      await side.resign?.(m.instance);
+      await channel.send({ t: 'reply', id: m.id, ok: true, result: null });
+      return;
+    case 'stop':
+      await stop('asked by the main process');
+      return;
+    case 'init':
+      return; // only the first one counts
+  }
+}
+
+/** SIGTERM/SIGINT stop this process; the dump and reload signals go to the main process, which acts for the daemon. */
+function wireSignals(native: KtsNative, channel: Channel<FromChild, ToChild>, stop: (why: string) => Promise<void>): void {
+  const forward = (sig: ForwardedSignal) => () => void channel.send({ t: 'signal', sig });
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', forward('SIGHUP'));
+  process.on('SIGUSR1', forward('SIGUSR1'));
+  process.on('SIGUSR2', forward('SIGUSR2'));
+  for (const [f, sig] of [['JSON', SIGNAL_FUNCTIONS.JSON], ['STATS_CLEAR', SIGNAL_FUNCTIONS.STATS_CLEAR]] as const) {
+    native.watchRef(native.watch(native.signalFd(sig), WATCH_RAW, forward(f)), false);
+  }
 }
