@@ -20,11 +20,18 @@ import { Lab, labUnavailableReason } from '../test/e2e/harness/netns';
 import { frrMissing, wireBgpLab } from '../test/e2e/harness/frr';
 import { birdMissing } from '../test/e2e/harness/bird';
 import { BgpBed, type Move, type MoveEvent, type Routing } from '../test/e2e/harness/bgp';
-import { fmt, gitCommit, log, mdTable, REPO, sleep, stats } from './lib';
+import { eachArg, fmt, gitCommit, log, mdTable, REPO, sleep, stats } from './lib';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
+function parseArgs(argv: string[]): { rounds: number; kinds: Routing[]; out: string } {
+  const o = { rounds: 10, kinds: ['frr', 'bird'] as Routing[], out: path.join(REPO, 'bench', 'results', 'bgp-takeover.json') };
+  eachArg(argv, (a, val) => {
+    if (a === '--rounds') o.rounds = Number(val());
+    else if (a === '--routing') o.kinds = val().split(',') as Routing[];
+    else if (a === '--out') o.out = path.resolve(val());
+    else throw new Error(`unknown argument ${a} (usage: --rounds N --routing frr,bird --out FILE)`);
+  });
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error('--rounds must be a positive integer');
+  return o;
 }
 
 const EVENTS: MoveEvent[] = ['kill -9 of the master', 'SIGTERM of the master', 'tracker fault on the master'];
@@ -56,8 +63,7 @@ async function runRouting(kind: Routing, rounds: number): Promise<Move[]> {
 async function main(): Promise<void> {
   const why = labUnavailableReason() ?? frrMissing() ?? birdMissing();
   if (why) throw new Error(why);
-  const rounds = Number(arg('rounds', '10'));
-  const kinds = arg('routing', 'frr,bird').split(',') as Routing[];
+  const { rounds, kinds, out } = parseArgs(process.argv.slice(2));
   const all: Move[] = [];
   for (const k of kinds) all.push(...(await runRouting(k, rounds)));
   const cell = (xs: number[]) => {
@@ -73,7 +79,6 @@ async function main(): Promise<void> {
   }
   const md = mdTable(rows);
   console.log(`\nmedian (p90) of ${rounds} rounds each, commit ${gitCommit()}\n\n${md}\n`);
-  const out = arg('out', path.join(REPO, 'bench', 'results', 'bgp-takeover.json'));
   fs.writeFileSync(out, JSON.stringify({ commit: gitCommit(), rounds, moves: all, table: md }, null, 2) + '\n');
 }
 

@@ -7,6 +7,7 @@
  * answered by the other; a tracker fault does the same; a stopped daemon
  * leaves nothing. FRR on the hosts; the router spreads flows by L4 hash.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -95,7 +96,7 @@ describe(`e2e: route_announce anycast, ECMP on an FRR router${why ? ` (SKIPPED: 
     console.log(`anycast: host 3's path withdrawn ${Math.round(c.t - t0)} ms after its health service died (TCP_CHECK delay_loop 1 s)`);
     assert.ok(c.t - t0 < 5000);
     assert.equal(watch6.via.length, 2, 'VI_6 tracks no virtual server: both IPv6 paths stay');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const after = client.answers.filter((a) => a.t > c.t + 100);
     assert.ok(after.length > 10 && after.every((a) => a.who === 'h2'), `only host 2 answers now: ${JSON.stringify(after.slice(-5))}`);
     startHealth(3);

@@ -4,6 +4,7 @@
  * service on each host, a client behind the router that keeps asking it,
  * and the checks on the router's route timeline.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -107,7 +108,7 @@ export class Client {
       const a = this.answers.find((x) => x.t >= since && x.who === who);
       if (a) return a;
       if (Date.now() > end) throw new Error(`client: no answer from ${who} since ${new Date(since).toISOString()}; last ${JSON.stringify(this.answers.slice(-5))}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 
@@ -319,7 +320,7 @@ export function activeStandbySuite(routing: Routing, moves: Move[]): void {
 
     test('the MASTER alone announces: the router routes the VIP to it and the client reaches it', async () => {
       await bed.steady();
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       assert.deepEqual(bed.watch.via, [bed.ip(2)], 'the backup announces nothing');
       assert.deepEqual(await bed.watch.dump(), [bed.ip(2)]);
     });
@@ -376,7 +377,7 @@ export function activeStandbySuite(routing: Routing, moves: Move[]): void {
       await bed.current.get(2)!.stop();
       const t = Date.now();
       await watch.until([]);
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
       assert.deepEqual(watch.since(t).filter((c) => c.via.length > 0), [], 'nothing announced after the stop');
       assert.deepEqual(await watch.dump(), []);
       const outside = watch.changes.filter((c) => c.t < hangWindow[0] || c.t > hangWindow[1]);

@@ -15,6 +15,7 @@
  * (203.0.113.0/24) with its eth0 down, so it reaches the VIP only through
  * the router's BGP route.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -248,7 +249,7 @@ export class RouteWatch {
       }
       if (pending && /^\s/.test(line)) pending.lines.push(line);
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     w.set(Date.now(), await w.dump());
     return w;
   }
